@@ -75,7 +75,7 @@ def test_shipped_synthetic_file_equals_its_generator(name):
 
 def test_every_dataset_is_in_the_data_dictionary():
     readme = (km.paths.data_dir() / "README.md").read_text(encoding="utf-8")
-    for name, ds in datasets.registry().items():
+    for ds in datasets.registry().values():
         assert f"`{ds.file}`" in readme, f"{ds.file} missing from data/README.md"
         assert ds.provenance in readme
 
