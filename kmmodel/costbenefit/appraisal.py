@@ -196,7 +196,7 @@ def appraise(
     c = FlowCube(ids, LINES, amounts)
     d = discount_factors(c.n_years, schedule)
     pv = amounts @ d  # (projects, lines)
-    pv_line = pd.DataFrame(pv, columns=[f"pv_{ln}" for ln in LINES])
+    pv_line = pd.DataFrame(pv, columns=[f"pv_{ln}" for ln in LINES]).drop(columns="pv_residual")
     ci = [LINES.index(x) for x in COST_LINES]
     bi = [LINES.index(x) for x in BENEFIT_LINES]
     pv_costs = pv[:, ci].sum(axis=1)

@@ -82,7 +82,7 @@ class CostSatisfaction:
 def cost_satisfaction(
     appraisal: Appraisal,
     satisfaction_gain: Mapping[str, float] | pd.Series | None = None,
-    value_per_point: float = 50.0,
+    value_per_point: float = 20.0,
     disagree_at: int = 2,
 ) -> CostSatisfaction:
     """Combine an appraisal with satisfaction gains.
@@ -96,7 +96,7 @@ def cost_satisfaction(
         table's ``satisfaction_gain`` column. It can come from the satisfaction model's
         scenario prediction (with minus without the project). NaN = unknown (no ratio).
     value_per_point : float
-        Monetisation assumption [yuan per beneficiary per point per year]; the default 50
+        Monetisation assumption [yuan per beneficiary per point per year]; the default 20
         is illustrative only.
     disagree_at : int
         Rank difference that counts as disagreement [places].
