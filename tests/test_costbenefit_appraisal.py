@@ -232,6 +232,8 @@ def test_shipped_carbon_line_follows_its_stated_assumption():
     c = flows[flows["line"] == "carbon"].groupby("project")["amount"].max()
     from kmmodel.costbenefit.green import EMISSION_FACTOR_NATIONAL_2022
 
-    full = p.loc[c.index, "green_mwh"] * EMISSION_FACTOR_NATIONAL_2022 * p.loc[c.index, "carbon_price"]
+    full = (
+        p.loc[c.index, "green_mwh"] * EMISSION_FACTOR_NATIONAL_2022 * p.loc[c.index, "carbon_price"]
+    )
     # ramped-up years carry the full value times a U(0.95, 1.05) factor
     assert np.all((c / full > 0.95) & (c / full <= 1.05 + 1e-9))

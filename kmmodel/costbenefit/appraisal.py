@@ -73,7 +73,9 @@ def validate_projects(projects: pd.DataFrame, source: str = "projects") -> pd.Da
         num = pd.to_numeric(df[col], errors="coerce")
         b = test(num)
         if b.any():
-            probs.add(f"expected {expect[col]} in {rows_phrase(np.flatnonzero(b))}", f"column {col}")
+            probs.add(
+                f"expected {expect[col]} in {rows_phrase(np.flatnonzero(b))}", f"column {col}"
+            )
         df[col] = num
     cat = ~df["ob_category"].isin(list(OPTIMISM_BIAS))
     if cat.any():
@@ -227,5 +229,7 @@ def appraise(
         }
     )
     keep = [col for col in ("name_zh", "kind") if col in pj.columns]
-    table = pd.concat([table[["project"]], pj[keep], table.drop(columns="project"), pv_line], axis=1)
+    table = pd.concat(
+        [table[["project"]], pj[keep], table.drop(columns="project"), pv_line], axis=1
+    )
     return Appraisal(table, c, pj, schedule)

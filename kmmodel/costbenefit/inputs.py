@@ -5,8 +5,9 @@ Distributions (all vectorised with :class:`numpy.random.Generator`):
 - ``"triangular"``: minimum ``low``, mode ``central``, maximum ``high``;
 - ``"pert"``: Beta-PERT on [low, high] with mode ``central`` and shape 4
   (``alpha = 1 + 4 (m - a) / (b - a)``, ``beta = 1 + 4 (b - m) / (b - a)``) [1]_;
-- ``"normal"``: mean ``central``; ``low`` and ``high`` are its 5th and 95th percentiles,
-  so ``sd = (high - low) / (2 * 1.6449)``;
+- ``"normal"``: mean ``central``, ``sd = (high - low) / (2 * 1.6449)``, so that for a
+  range symmetric around ``central``, ``low`` and ``high`` are its 5th and 95th percentiles
+  (draws are not truncated);
 - ``"uniform"``: on [low, high].
 
 A zero-width range (``low == central == high``) always gives the central value, so a

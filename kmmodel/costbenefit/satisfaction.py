@@ -67,7 +67,11 @@ class CostSatisfaction:
         if ax is None:
             _, ax = plt.subplots()
         t = self.table.dropna(subset=["cost_per_point"])
-        ax.scatter(t["cost_per_point"] / 1e4, t["npv"] / 1e6, c=np.where(t["disagree"], "#c0504d", "#4f81bd"))
+        ax.scatter(
+            t["cost_per_point"] / 1e4,
+            t["npv"] / 1e6,
+            c=np.where(t["disagree"], "#c0504d", "#4f81bd"),
+        )
         names = t[labels] if labels in t.columns else t["project"]
         for x, y, s in zip(t["cost_per_point"] / 1e4, t["npv"] / 1e6, names):
             ax.annotate(s, (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")

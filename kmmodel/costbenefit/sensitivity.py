@@ -77,8 +77,10 @@ def tornado(model: ProjectModel, inputs: Iterable[Input] | pd.DataFrame) -> pd.D
                 "swing": float(abs(hi - lo)),
             }
         )
-    return pd.DataFrame(rows).sort_values("swing", ascending=False, kind="stable").reset_index(
-        drop=True
+    return (
+        pd.DataFrame(rows)
+        .sort_values("swing", ascending=False, kind="stable")
+        .reset_index(drop=True)
     )
 
 
