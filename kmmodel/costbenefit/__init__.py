@@ -29,7 +29,13 @@ Examples
 
 from __future__ import annotations
 
-from kmmodel.costbenefit.appraisal import Appraisal, appraise, validate_projects
+from kmmodel.costbenefit.appraisal import (
+    Appraisal,
+    appraise,
+    compare_schedules,
+    plot_npv,
+    validate_projects,
+)
 from kmmodel.costbenefit.chain import CostChain, cost_chain
 from kmmodel.costbenefit.discount import (
     CHINA_LONG_RATE,
@@ -100,6 +106,7 @@ __all__ = [
     "apply_optimism_bias",
     "appraise",
     "bcr",
+    "compare_schedules",
     "carbon_benefit",
     "combined_uplift",
     "cost_chain",
@@ -115,6 +122,7 @@ __all__ = [
     "nominal_rate",
     "npv",
     "optimism_table",
+    "plot_npv",
     "plot_tornado",
     "rank_switch",
     "real_rate",

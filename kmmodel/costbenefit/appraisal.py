@@ -33,7 +33,14 @@ from kmmodel.costbenefit.model import ProjectModel
 from kmmodel.costbenefit.optimism import OPTIMISM_BIAS, apply_optimism_bias, uplift
 from kmmodel.errors import DataError, Problems, rows_phrase
 
-__all__ = ["PROJECT_COLUMNS", "Appraisal", "appraise", "validate_projects"]
+__all__ = [
+    "PROJECT_COLUMNS",
+    "Appraisal",
+    "appraise",
+    "compare_schedules",
+    "plot_npv",
+    "validate_projects",
+]
 
 #: Required project columns (others are kept as they are).
 PROJECT_COLUMNS = ("project", "life_years", "ob_category", "beneficiaries", "carbon_price")
@@ -233,3 +240,65 @@ def appraise(
         [table[["project"]], pj[keep], table.drop(columns="project"), pv_line], axis=1
     )
     return Appraisal(table, c, pj, schedule)
+
+
+def compare_schedules(
+    projects: pd.DataFrame,
+    flows: pd.DataFrame,
+    schedules: dict[str, Schedule] | None = None,
+    **options,
+) -> pd.DataFrame:
+    """NPV and BCR of every project under several discount schedules, side by side.
+
+    Parameters
+    ----------
+    projects, flows : pandas.DataFrame
+        As for :func:`appraise`.
+    schedules : dict, optional
+        Label -> schedule; default ``{"china": "china", "green_book": "green_book"}``.
+    **options
+        Passed to :func:`appraise` (``prices``, ``inflation``, ``optimism``, ``mitigation``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``project`` (and ``name_zh``, ``kind`` when present), ``irr``, then ``npv_<label>``
+        [yuan] and ``bcr_<label>`` [ratio] per schedule, and ``decision_differs`` (bool):
+        the sign of NPV is not the same under every schedule.
+    """
+    schedules = schedules or {"china": "china", "green_book": "green_book"}
+    if not schedules:
+        raise DataError("schedules must name at least one schedule", "schedules")
+    out = None
+    for label, sched in schedules.items():
+        t = appraise(projects, flows, sched, **options).table
+        if out is None:
+            keep = [c for c in ("project", "name_zh", "kind", "irr") if c in t.columns]
+            out = t[keep].copy()
+        out[f"npv_{label}"] = t["npv"].to_numpy()
+        out[f"bcr_{label}"] = t["bcr"].to_numpy()
+    signs = np.sign(out[[f"npv_{k}" for k in schedules]].to_numpy())
+    out["decision_differs"] = (signs != signs[:, [0]]).any(axis=1)
+    return out
+
+
+def plot_npv(table: pd.DataFrame, ax=None, labels: str = "name_zh", scale: float = 1e6):
+    """Horizontal bars of ``npv_<label>`` columns of :func:`compare_schedules` [百万元]."""
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in table.columns if c.startswith("npv_")]
+    if not cols:
+        raise DataError("no npv_<schedule> columns to plot", "table")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.45 * len(table) + 1.5))
+    y = np.arange(len(table))
+    h = 0.8 / len(cols)
+    for k, col in enumerate(cols):
+        ax.barh(y + (k - (len(cols) - 1) / 2) * h, table[col] / scale, h, label=col[4:])
+    names = table[labels] if labels in table.columns else table["project"]
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=1)
+    ax.set_xlabel("净现值 NPV [百万元]" if scale == 1e6 else f"NPV [{scale:g} yuan]")
+    ax.legend(title="折现方案 schedule", fontsize=8)
+    return ax
