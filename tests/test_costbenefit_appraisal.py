@@ -237,3 +237,17 @@ def test_shipped_carbon_line_follows_its_stated_assumption():
     )
     # ramped-up years carry the full value times a U(0.95, 1.05) factor
     assert np.all((c / full > 0.95) & (c / full <= 1.05 + 1e-9))
+
+
+def test_compare_schedules_matches_separate_appraisals():
+    projects, flows = _toy()
+    cmp = cba.compare_schedules(projects, flows, {"low": 0.01, "high": 0.6})
+    lo = cba.appraise(projects, flows, 0.01).table
+    hi = cba.appraise(projects, flows, 0.6).table
+    np.testing.assert_allclose(cmp["npv_low"], lo["npv"])
+    np.testing.assert_allclose(cmp["bcr_high"], hi["bcr"])
+    expected = np.sign(lo["npv"].to_numpy()) != np.sign(hi["npv"].to_numpy())
+    np.testing.assert_array_equal(cmp["decision_differs"].to_numpy(), expected)
+    assert expected.any()  # the toy projects pass at 1% and fail at 60%
+    ax = cba.plot_npv(cmp, labels="project")
+    assert len(ax.patches) == 2 * len(cmp)
