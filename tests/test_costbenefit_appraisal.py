@@ -175,7 +175,7 @@ def test_bad_flows_list_every_problem_with_rows():
         cba.appraise(projects, bad)
     msg = str(exc.value)
     assert "problems found" in msg
-    assert "column amount" in msg and "row 3" in msg  # NaN amount (file row 3)
+    assert "column amount" in msg and "row 3 (project a)" in msg  # NaN amount (file row 3)
     assert "unknown line in row 4" in msg
     assert "whole year" in msg and "row 5" in msg
     assert ">= 0" in msg and "row 6" in msg
@@ -205,6 +205,10 @@ def test_bad_projects_and_options():
         cba.appraise(projects, flows, "ramsey")
     with pytest.raises(DataError, match="prices"):
         cba.appraise(projects, flows, prices="current")
+    with pytest.raises(DataError, match="longest: project a"):
+        cba.appraise(projects, flows, [0.03, 0.03])  # per-year schedule of the wrong length
+    with pytest.raises(DataError, match="above -100%"):
+        cba.appraise(projects, flows, -1.2)
     with pytest.raises(DataError, match="have no flows"):
         cba.appraise(projects, flows[flows["project"] == "a"])
 

@@ -203,7 +203,16 @@ def appraise(
         width = max(a.shape[1] for a in adj)
         amounts = np.stack([np.pad(a, ((0, 0), (0, width - a.shape[1]))) for a in adj])
     c = FlowCube(ids, LINES, amounts)
-    d = discount_factors(c.n_years, schedule)
+    try:
+        d = discount_factors(c.n_years, schedule)
+    except DataError as exc:
+        longest = ids[
+            int(np.argmax([np.flatnonzero(a.any(axis=0)).max(initial=0) for a in amounts]))
+        ]
+        raise DataError(
+            [*exc.problems, f"the appraisal runs {c.n_years} years (longest: project {longest})"],
+            source=exc.source,
+        ) from None
     pv = amounts @ d  # (projects, lines)
     pv_line = pd.DataFrame(pv, columns=[f"pv_{ln}" for ln in LINES]).drop(columns="pv_residual")
     ci = [LINES.index(x) for x in COST_LINES]

@@ -91,6 +91,14 @@ def validate_flows(
         probs.raise_if_any(DataError)
     df = flows.reset_index(drop=True)
     project = df["project"].astype("string")
+
+    def where(mask) -> str:
+        """File rows plus the projects they belong to."""
+        idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+        ids = sorted({str(p) for p in project.iloc[idx] if not pd.isna(p)})
+        shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
+        return rows_phrase(idx) + (f" (project {shown})" if ids else "")
+
     empty_p = project.isna() | (project.str.strip() == "")
     if empty_p.any():
         probs.add(f"empty project id in {rows_phrase(np.flatnonzero(empty_p))}", "column project")
@@ -98,34 +106,34 @@ def validate_flows(
     bad_y = year.isna() | (year < 0) | (year % 1 != 0)
     if bad_y.any():
         probs.add(
-            f"expected a whole year offset >= 0 in {rows_phrase(np.flatnonzero(bad_y))}",
+            f"expected a whole year offset >= 0 in {where(bad_y)}",
             "column year",
         )
     amount = pd.to_numeric(df["amount"], errors="coerce")
     bad_a = amount.isna() | ~np.isfinite(amount.fillna(0.0))
     if bad_a.any():
         probs.add(
-            f"expected a number [yuan] (got empty/NaN/text) in {rows_phrase(np.flatnonzero(bad_a))}",
+            f"expected a number [yuan] (got empty/NaN/text) in {where(bad_a)}",
             "column amount",
         )
     neg = (amount < 0).fillna(False)
     if neg.any():
         probs.add(
-            f"amounts must be >= 0 (the line gives the sign) in {rows_phrase(np.flatnonzero(neg))}",
+            f"amounts must be >= 0 (the line gives the sign) in {where(neg)}",
             "column amount",
         )
     line = df["line"].astype("string").str.strip()
     bad_l = ~line.isin(LINES).fillna(False)
     if bad_l.any():
         probs.add(
-            f"unknown line in {rows_phrase(np.flatnonzero(bad_l))}; expected one of {list(LINES)}",
+            f"unknown line in {where(bad_l)}; expected one of {list(LINES)}",
             "column line",
         )
     ok = ~(empty_p | bad_y | bad_l)
     dup = pd.DataFrame({"p": project, "y": year, "l": line})[ok].duplicated(keep=False)
     if dup.any():
         probs.add(
-            f"duplicate (project, year, line) in {rows_phrase(dup[dup].index)}",
+            f"duplicate (project, year, line) in {where(dup.reindex(df.index, fill_value=False))}",
             "columns project, year, line",
         )
     if projects is not None:
@@ -141,7 +149,7 @@ def validate_flows(
         beyond = known & (year > project.map(life).astype(float))
         if beyond.any():
             probs.add(
-                f"year beyond the project's life_years in {rows_phrase(np.flatnonzero(beyond))}",
+                f"year beyond the project's life_years in {where(beyond)}",
                 "column year",
             )
     probs.raise_if_any(DataError)
