@@ -90,6 +90,22 @@ def test_rank_switch_hand_case():
     assert np.isnan(cba.rank_switch(ma, mb, "discount_rate", (0.2, 0.5)))
 
 
+def test_rank_switches_lists_each_swapping_pair_once():
+    # A: 100 now; B: 121 in year 2 (ties A at 10%); C: 50 now (always below A)
+    amounts = {}
+    for name, year, value in (("a", 0, 100.0), ("b", 2, 121.0), ("c", 0, 50.0)):
+        x = np.zeros((len(LINES), 3))
+        x[LINES.index("economic"), year] = value
+        amounts[name] = cba.ProjectModel(name, x, 0.05)
+    t = cba.rank_switches(amounts, "discount_rate", (0.0, 1.0))
+    pairs = {(r.option_a, r.option_b): r for r in t.itertuples()}
+    assert pairs[("a", "b")].switching_value == pytest.approx(0.10, rel=1e-9)
+    assert pairs[("a", "b")].better_below == "b"  # at low rates the later, larger sum wins
+    # B = C when 121 / (1+r)^2 = 50  ->  r = sqrt(121 / 50) - 1
+    assert pairs[("b", "c")].switching_value == pytest.approx(np.sqrt(121 / 50) - 1, rel=1e-9)
+    assert ("a", "c") not in pairs
+
+
 def test_scenarios_bracket_the_central_case():
     m = _model()
     s = cba.scenarios(m, INPUTS).set_index("scenario")

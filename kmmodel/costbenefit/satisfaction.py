@@ -3,6 +3,7 @@
 The seed's first proposal puts a project's full-lifecycle cost and the livelihood
 satisfaction it buys in one evaluation. For each project this module reports
 
+- ``cost_per_beneficiary`` [yuan per person]: net lifecycle cost per beneficiary;
 - ``cost_per_point`` [yuan per point]: net lifecycle cost (PV of costs minus residual value)
   per point of satisfaction gained on a 0-100 index;
 - ``cost_per_point_person`` [yuan per point per beneficiary];
@@ -159,6 +160,9 @@ def cost_satisfaction(
     out["bcr"] = t["bcr"].to_numpy()
     out["satisfaction_gain"] = g
     out["beneficiaries"] = benef
+    out["cost_per_beneficiary"] = np.where(
+        benef > 0, net_cost / np.where(benef > 0, benef, 1), np.nan
+    )
     out["cost_per_point"] = cpp
     out["cost_per_point_person"] = cppp
     out["pv_satisfaction"] = pv_sat

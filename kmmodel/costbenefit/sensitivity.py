@@ -28,6 +28,7 @@ __all__ = [
     "default_inputs",
     "plot_tornado",
     "rank_switch",
+    "rank_switches",
     "scenarios",
     "switching_values",
     "tornado",
@@ -264,3 +265,49 @@ def default_inputs(model: ProjectModel, spread: float = 0.2) -> list[Input]:
         c = model.base_carbon_price
         xs.append(Input("carbon_price", 0.5 * c, c, 1.5 * c, "triangular", "碳价 carbon price"))
     return xs
+
+
+def rank_switches(
+    models: dict[str, ProjectModel] | Iterable[ProjectModel],
+    name: str,
+    bracket: tuple[float, float],
+) -> pd.DataFrame:
+    """Every pair of options that swaps NPV rank as input ``name`` moves across ``bracket``.
+
+    Parameters
+    ----------
+    models : dict or iterable of ProjectModel
+        The options (keyed by project id when a dict).
+    name : str
+        Input applied to every option (``"discount_rate"``, ``"carbon_price"``, a line …).
+    bracket : (float, float)
+        Range of the input to search.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``option_a, option_b, switching_value, better_below`` (the option with the higher
+        NPV just below the switching value), one row per pair that swaps, sorted by value.
+    """
+    ms = list(models.values()) if isinstance(models, dict) else list(models)
+    rows = []
+    for i, a in enumerate(ms):  # pairs of a handful of options: a small double loop
+        for b in ms[i + 1 :]:
+            v = rank_switch(a, b, name, bracket)
+            if np.isfinite(v):
+                probe = max(bracket[0], v - 1e-6 * max(1.0, abs(v)))
+                below = a if a.npv({name: probe})[0] > b.npv({name: probe})[0] else b
+                rows.append(
+                    {
+                        "option_a": a.project,
+                        "option_b": b.project,
+                        "switching_value": v,
+                        "better_below": below.project,
+                    }
+                )
+    cols = ["option_a", "option_b", "switching_value", "better_below"]
+    return (
+        pd.DataFrame(rows, columns=cols)
+        .sort_values("switching_value", kind="stable")
+        .reset_index(drop=True)
+    )
