@@ -124,9 +124,12 @@ def year_rates(n_years: int, schedule: Schedule) -> np.ndarray:
             raise DataError(
                 f"schedule must be a rate, a name or a sequence, got {schedule!r}", "schedule"
             ) from None
-        out = np.full(n, rate)
-        _check_rates(np.array([rate]), "schedule")
-        return out
+        if not np.isfinite(rate) or rate <= -1.0:
+            raise DataError(
+                f"a discount rate must be a finite number above -100% (> -1.0), got {rate!r}",
+                source="schedule",
+            )
+        return np.full(n, rate)
     try:
         rates = np.asarray(schedule, dtype=float)
     except (TypeError, ValueError):

@@ -3,8 +3,8 @@
 All draws are made as arrays and the NPV of every draw comes from one matrix product
 (multipliers ``(n, lines) @ signed flows (lines, years)``, times discount factors), so
 10,000 draws of a 30-year project take milliseconds. Inputs are drawn independently, each
-from its own child stream of ``seed`` (order of inputs does not change another input's
-draws).
+from its own child stream of ``seed`` keyed by the input's name (the order of the inputs,
+or adding another input, does not change an input's draws).
 
 References
 ----------
@@ -14,6 +14,7 @@ References
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -96,6 +97,18 @@ class MonteCarloResult:
         return ax
 
 
+def _stream(seed: SeedLike, name: str) -> np.random.Generator:
+    """The input's own stream: a child of ``seed`` keyed by the input's name, so adding,
+    removing or reordering other inputs never changes this input's draws."""
+    ss = as_generator(seed).bit_generator.seed_seq
+    if not isinstance(ss, np.random.SeedSequence):  # pragma: no cover - exotic bit generators
+        raise DataError("seed must be an int, SeedSequence or numpy Generator", "monte_carlo")
+    key = zlib.crc32(name.encode("utf-8"))
+    return np.random.default_rng(
+        np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, key), pool_size=ss.pool_size)
+    )
+
+
 def monte_carlo(
     model: ProjectModel,
     inputs: Iterable[Input] | pd.DataFrame,
@@ -113,7 +126,8 @@ def monte_carlo(
     n : int
         Number of draws.
     seed : int or numpy.random.Generator
-        Same seed, same draws.
+        Same seed, same draws. A Generator contributes its seed sequence (its state is
+        not advanced), so it gives the same draws as the int it was made from.
 
     Returns
     -------
@@ -127,9 +141,7 @@ def monte_carlo(
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise DataError(f"n must be a whole number >= 1, got {n!r}", source="monte_carlo")
     xs = as_inputs(inputs)
-    rng = as_generator(seed)
-    streams = rng.spawn(len(xs)) if xs else []
-    samples = {x.name: draw(x, int(n), g) for x, g in zip(xs, streams)}
+    samples = {x.name: draw(x, int(n), _stream(seed, x.name)) for x in xs}
     if "discount_rate" in samples and np.any(samples["discount_rate"] <= -1):
         raise DataError("discount_rate draws reach -100%; narrow its range", "monte_carlo")
     values = samples if samples else {"costs": np.ones(int(n))}
