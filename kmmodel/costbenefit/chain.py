@@ -183,9 +183,12 @@ class CostChain:
         ax.bar(x - w, t["budget"] / scale, w, label="预算 budget", color="#9bbb59")
         ax.bar(x, t["executed"] / scale, w, label="执行 executed", color="#4f81bd")
         ax.bar(x + w, t["final_account"].fillna(0) / scale, w, label="决算 final", color="#c0504d")
-        for xi, flag in zip(x, t["overrun"]):
-            if flag:
-                ax.annotate("超支", (xi, t["budget"].max() / scale), ha="center", color="#c0504d")
+        top = float(np.nanmax(t[["budget", "executed", "final_account"]].to_numpy())) / scale
+        for xi, over, slow in zip(x, t["overrun"], t["slow"]):
+            note = " ".join(n for n, f in (("超支 overrun", over), ("滞后 slow", slow)) if f)
+            if note:
+                ax.annotate(note, (xi, top * 1.02), ha="center", color="#c0504d", fontsize=9)
+        ax.set_ylim(0, top * 1.12)
         ax.set_xticks(x, [f"{PHASE_ZH.get(p, p)}\n{p}" for p in t["phase"]])
         ax.set_ylabel("金额 [万元]" if scale == 1e4 else f"[{scale:g} yuan]")
         ax.set_title(f"{project}: 预算 → 执行 → 决算")

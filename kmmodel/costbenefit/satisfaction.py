@@ -64,6 +64,7 @@ class CostSatisfaction:
     def plot(self, ax=None, labels: str = "name_zh"):
         """Scatter: cost per satisfaction point (x, log) vs NPV (y), projects labelled."""
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import NullFormatter
 
         if ax is None:
             _, ax = plt.subplots()
@@ -77,6 +78,7 @@ class CostSatisfaction:
         for x, y, s in zip(t["cost_per_point"] / 1e4, t["npv"] / 1e6, names):
             ax.annotate(s, (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.axhline(0, color="grey", lw=1, ls="--")
         ax.set_xlabel("每满意度分成本 cost per point [万元, log]")
         ax.set_ylabel("净现值 NPV [百万元]")
