@@ -95,6 +95,7 @@ def test_bad_chain_lists_every_problem():
 # ---------------------------------------------------------------- cost + satisfaction
 
 
+@cache
 def _appraisal():
     projects = pd.DataFrame(
         {
