@@ -206,6 +206,8 @@ def appraise(
     try:
         d = discount_factors(c.n_years, schedule)
     except DataError as exc:
+        if isinstance(schedule, str) or np.ndim(schedule) == 0:
+            raise
         longest = ids[
             int(np.argmax([np.flatnonzero(a.any(axis=0)).max(initial=0) for a in amounts]))
         ]
