@@ -167,7 +167,7 @@ def test_monte_carlo_result_views():
 
 
 @given(st.floats(0.0, 0.5), st.floats(0.0, 0.5))
-def test_wider_cost_range_never_lowers_the_worst_draw_bound(w1, w2):
+def test_higher_cost_multipliers_lower_every_draw(w1, w2):
     # with the same seed, a higher cost multiplier range shifts every draw's NPV down
     m = _model(years=10)
     lo, hi = sorted((w1, w2))
