@@ -195,3 +195,17 @@ def test_nan_flows_rejected_with_their_years():
         cba.irr([-100, np.nan, 50])
     with pytest.raises(DataError, match="same years"):
         cba.bcr([1, 2, 3], [1, 2], 0.05)
+
+
+@given(st.lists(st.lists(st.floats(-1e3, 1e3), min_size=4, max_size=4), min_size=1, max_size=8))
+def test_payback_vectorised_equals_row_by_row(rows):
+    f = np.array(rows)
+    f[:, 0] = -abs(f[:, 0]) - 1.0  # an outlay first
+    many = cba.discounted_payback(f, 0.05)
+    one = [cba.discounted_payback(r, 0.05) for r in f]
+    np.testing.assert_allclose(many, one, equal_nan=True)
+    for r, p in zip(f, one):
+        if np.isfinite(p):  # cumulative discounted flow is below zero before the payback year
+            cum = np.cumsum(r * cba.discount_factors(3, 0.05))
+            assert np.all(cum[: int(np.ceil(p))] < 0)
+            assert cum[int(np.ceil(p))] >= 0

@@ -150,6 +150,7 @@ def appraise(
     inflation: float = 0.0,
     optimism: str | None = None,
     mitigation: float = 0.0,
+    with_irr: bool = True,
 ) -> Appraisal:
     """Appraise every project.
 
@@ -172,10 +173,15 @@ def appraise(
         ``ob_category`` (see :mod:`~kmmodel.costbenefit.optimism`).
     mitigation : float
         Share of the upper-to-lower gap mitigated [share 0-1].
+    with_irr : bool
+        Compute IRRs (one root search per project; switch off for very large portfolios).
 
     Returns
     -------
     Appraisal
+        ``irr`` is NaN where the IRR is undefined or not unique (see
+        :func:`~kmmodel.costbenefit.irr`) or ``with_irr=False``; ``payback`` is NaN where
+        the project never pays back.
     """
     pj = validate_projects(projects)
     fl = validate_flows(flows, pj)
@@ -192,8 +198,7 @@ def appraise(
     if optimism is not None:
         ups = [uplift(cat, optimism, mitigation) for cat in pj["ob_category"]]
         adj = []
-        for k, (cat, (cu, du)) in enumerate(zip(pj["ob_category"], ups)):
-            a = amounts[k]
+        for a, cat, (cu, du) in zip(amounts, pj["ob_category"], ups):
             if cat == "outsourcing":  # uplift on operating expenditure
                 a = a.copy()
                 a[LINES.index("operation")] *= 1.0 + cu
@@ -227,12 +232,13 @@ def appraise(
     # equivalent annual cost over each project's own horizon (its last year with a flow)
     last = np.array([np.flatnonzero(a.any(axis=0)).max(initial=1) for a in amounts])
     annuity = np.cumsum(d)[np.maximum(last, 1)] - 1.0
-    irr = []
-    for row in net:  # one root search per project (a handful of projects)
-        try:
-            irr.append(metrics.irr(row))
-        except ValueError:
-            irr.append(np.nan)
+    irr = np.full(len(ids), np.nan)
+    if with_irr:
+        for k, row in enumerate(net):  # one root search per project (~2 ms each)
+            try:
+                irr[k] = metrics.irr(row)
+            except ValueError:  # undefined or not unique: reported as NaN
+                pass
     table = pd.DataFrame(
         {
             "project": ids,
@@ -242,7 +248,7 @@ def appraise(
             "npv": pv_ben + pv_res - pv_costs,
             "bcr": np.where(net_cost > 0, pv_ben / np.where(net_cost > 0, net_cost, 1), np.nan),
             "irr": irr,
-            "payback": [metrics.discounted_payback(r, schedule) for r in net],
+            "payback": metrics.discounted_payback(net, schedule),
             "eac": net_cost / annuity,
         }
     )

@@ -207,11 +207,12 @@ def irr(flows, low: float = -0.99, high: float = 100.0, grid: int = 4001) -> flo
     return float(roots[0])
 
 
-def discounted_payback(flows, schedule: Schedule = "china") -> float:
+def discounted_payback(flows, schedule: Schedule = "china") -> np.ndarray | float:
     """Years until cumulative discounted net flows first reach zero [years].
 
     Linear interpolation within the year in which the cumulative sum crosses zero;
     ``nan`` if it never does. A project that is never below zero pays back at 0.
+    Vectorised over rows of a 2-D array.
 
     Examples
     --------
@@ -219,17 +220,16 @@ def discounted_payback(flows, schedule: Schedule = "china") -> float:
     2.0
     """
     f = as_flows(flows)
-    if f.ndim != 1:
-        raise DataError("discounted_payback takes one project's flows (1-D)", source="flows")
-    cum = np.cumsum(f * discount_factors(f.size - 1, schedule))
-    if cum[0] >= 0:
-        return 0.0
-    after = np.flatnonzero(cum >= 0)
-    if after.size == 0:
-        return float("nan")
-    k = int(after[0])
-    prev, cur = cum[k - 1], cum[k]
-    return float(k - 1 + (-prev) / (cur - prev))
+    cum = np.atleast_2d(np.cumsum(f * discount_factors(f.shape[-1] - 1, schedule), axis=-1))
+    reached = cum >= 0
+    k = np.argmax(reached, axis=1)  # first year at or above zero
+    rows = np.arange(cum.shape[0])
+    cur = cum[rows, k]
+    prev = cum[rows, np.maximum(k - 1, 0)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(k > 0, -prev / (cur - prev), 0.0)
+    out = np.where(reached.any(axis=1), np.where(k > 0, k - 1 + frac, 0.0), np.nan)
+    return float(out[0]) if f.ndim == 1 else out
 
 
 def equivalent_annual_cost(costs, schedule: Schedule = "china") -> float:
