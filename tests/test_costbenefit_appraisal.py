@@ -255,3 +255,27 @@ def test_compare_schedules_matches_separate_appraisals():
     assert expected.any()  # the toy projects pass at 1% and fail at 60%
     ax = cba.plot_npv(cmp, labels="project")
     assert len(ax.patches) == 2 * len(cmp)
+
+
+def test_edited_shipped_files_are_caught_on_load(tmp_path, monkeypatch):
+    import shutil
+
+    src = km.paths.data_dir()
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    for f in ("units.csv", "projects.csv", "project_flows.csv", "cost_chain.csv"):
+        shutil.copy(src / f, data / f)
+    flows = (data / "project_flows.csv").read_text(encoding="utf-8").splitlines()
+    flows[1] = flows[1].replace("gaoxin_green_mfg", "ghost_project")
+    flows[2] = flows[2].replace("investment", "profits")
+    (data / "project_flows.csv").write_text("\n".join(flows) + "\n", encoding="utf-8")
+    chain = (data / "cost_chain.csv").read_text(encoding="utf-8").replace(",1.0\n", ",1.7\n", 1)
+    (data / "cost_chain.csv").write_text(chain, encoding="utf-8")
+    monkeypatch.setenv("KMMODEL_ROOT", str(tmp_path))
+    with pytest.raises(DataError) as exc:
+        km.datasets.load("project_flows")
+    msg = str(exc.value)
+    assert "project_flows.csv" in msg and "ghost_project" in msg and "unknown line in row 3" in msg
+    with pytest.raises(DataError, match="time_share"):
+        km.datasets.load("cost_chain")

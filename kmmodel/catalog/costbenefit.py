@@ -350,8 +350,10 @@ def _check_flows(df: pd.DataFrame, probs: Problems) -> None:
     from kmmodel.costbenefit.flows import validate_flows
     from kmmodel.errors import DataError
 
-    try:
-        validate_flows(df, generate_projects(), source="project_flows")
+    from kmmodel.datasets import load
+
+    try:  # cross-check against the shipped projects file (ids, life_years)
+        validate_flows(df, load("projects"), source="project_flows")
     except DataError as exc:
         probs.extend(exc.problems)
 
