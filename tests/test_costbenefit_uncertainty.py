@@ -217,3 +217,16 @@ def test_monte_carlo_accepts_a_generator_seed():
     a = cba.monte_carlo(m, INPUTS, n=100, seed=np.random.default_rng(5))
     b = cba.monte_carlo(m, INPUTS, n=100, seed=5)
     np.testing.assert_array_equal(a.npv, b.npv)
+
+
+def test_monte_carlo_evaluates_all_draws_in_one_vectorised_call(monkeypatch):
+    calls = []
+    original = cba.ProjectModel.npv
+
+    def counting(self, values=None):
+        calls.append(1)
+        return original(self, values)
+
+    monkeypatch.setattr(cba.ProjectModel, "npv", counting)
+    res = cba.monte_carlo(_model(), INPUTS, n=10_000, seed=0)
+    assert len(calls) == 1 and res.npv.shape == (10_000,)

@@ -348,9 +348,8 @@ def _check_projects(df: pd.DataFrame, probs: Problems) -> None:
 
 def _check_flows(df: pd.DataFrame, probs: Problems) -> None:
     from kmmodel.costbenefit.flows import validate_flows
-    from kmmodel.errors import DataError
-
     from kmmodel.datasets import load
+    from kmmodel.errors import DataError
 
     try:  # cross-check against the shipped projects file (ids, life_years)
         validate_flows(df, load("projects"), source="project_flows")

@@ -15,6 +15,7 @@ Modules
 - :mod:`~kmmodel.costbenefit.chain`: budget -> execution -> final-accounts cost chain
 - :mod:`~kmmodel.costbenefit.satisfaction`: cost and satisfaction in one frame
 - :mod:`~kmmodel.costbenefit.green`: green-power / carbon benefit line
+- :mod:`~kmmodel.costbenefit.cli`: the ``kmmodel appraise`` command
 
 Examples
 --------
