@@ -39,7 +39,7 @@ _LINEAR = (*LINES, "costs", "benefits", "carbon_price")
 _BRACKET = {"discount_rate": (-0.9, 5.0)}
 
 
-def _central_values(model: ProjectModel, inputs: Sequence[Input]) -> dict[str, float]:
+def _central_values(inputs: Sequence[Input]) -> dict[str, float]:
     return {x.name: x.central for x in inputs}
 
 
@@ -58,7 +58,7 @@ def tornado(model: ProjectModel, inputs: Iterable[Input] | pd.DataFrame) -> pd.D
         sorted by ``swing`` (largest first) — the bars of a tornado chart.
     """
     xs = as_inputs(inputs)
-    base = _central_values(model, xs)
+    base = _central_values(xs)
     npv_c = float(model.npv(base)[0])
     rows = []
     for x in xs:
@@ -154,7 +154,7 @@ def switching_values(
         never reaches zero (e.g. the line has no flows).
     """
     xs = as_inputs(inputs)
-    base = _central_values(model, xs)
+    base = _central_values(xs)
     npv_c = float(model.npv(base)[0])
     br = {**_BRACKET, **(brackets or {})}
     rows = []
