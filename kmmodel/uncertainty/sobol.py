@@ -259,7 +259,6 @@ def rank_sensitivity(
     comp = prepare(achievement, weights, dimensions, groups)
     if output not in ("rank", "score"):
         raise DataError(f"rank_sensitivity: output: expected 'rank' or 'score', got {output!r}")
-    k = len(comp.indicators)
     dim_of = comp.member.argmax(axis=1)
     dlabels = [str(d) for d in comp.dimension_labels]
     factors: dict[str, tuple[float, float]] = {}
