@@ -196,7 +196,8 @@ def dirichlet_weights(
 
 def _check_spreads(spread: float, dimension_spread: float, probs: Problems | None = None) -> None:
     own = probs is None
-    probs = probs or Problems(source="perturbation")
+    if probs is None:
+        probs = Problems(source="perturbation")
     for name, value in (("spread", spread), ("dimension_spread", dimension_spread)):
         if not (isinstance(value, int | float) and np.isfinite(value) and 0 <= value < 1):
             probs.add(
@@ -210,7 +211,8 @@ def _check_spreads(spread: float, dimension_spread: float, probs: Problems | Non
 
 def _check_concentrations(c: float, cd: float, probs: Problems | None = None) -> None:
     own = probs is None
-    probs = probs or Problems(source="perturbation")
+    if probs is None:
+        probs = Problems(source="perturbation")
     for name, value in (("concentration", c), ("dimension_concentration", cd)):
         if not (isinstance(value, int | float) and not np.isnan(value) and value > 0):
             probs.add(f"expected a positive number (or inf), got {value!r}", where=name)

@@ -202,8 +202,9 @@ def rank_uncertainty(
         gcounts += np.bincount(
             (np.arange(u)[:, None] * len(names) + G).ravel(), minlength=u * len(names)
         ).reshape(u, len(names))
-        s1 += S.sum(axis=1)
-        s2 += (S**2).sum(axis=1)
+        dev = S - nominal[:, None]  # deviations from nominal: no cancellation in the variance
+        s1 += dev.sum(axis=1)
+        s2 += (dev**2).sum(axis=1)
         in_top = R <= k_top[:, None]
         in_bottom = R > (gsize - k_top)[:, None]
         for g, m in gmask.items():
@@ -213,8 +214,8 @@ def rank_uncertainty(
             kept.append(R)
         done += b
 
-    mean = s1 / n_draws
-    sd = np.sqrt(np.maximum(s2 / n_draws - mean**2, 0.0))
+    mean = nominal + s1 / n_draws
+    sd = np.sqrt(np.maximum(s2 / n_draws - (s1 / n_draws) ** 2, 0.0))
     p05, med, p95 = (hist_quantile(counts, q) for q in (0.05, 0.5, 0.95))
     cum = np.cumsum(counts, axis=1)
     p_top = cum[np.arange(u), k_top - 1] / n_draws

@@ -131,7 +131,8 @@ def sobol_indices(
     -----
     Uses ``SALib.sample.sobol.sample`` (Saltelli's scheme without second order: ``n * (D
     + 2)`` runs) and ``SALib.analyze.sobol.analyze`` (Saltelli et al. 2010 estimators).
-    Outputs that never vary get indices 0 (``constant=True``).
+    Outputs that never vary get indices 0 (``constant=True``). A single group of factors
+    gets ``S1 = ST = 1`` (it carries all the variance).
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -164,11 +165,16 @@ def sobol_indices(
     if len(outputs) != Y.shape[1]:
         raise DataError(f"sobol_indices: {len(outputs)} output names for {Y.shape[1]} outputs")
     rows = []
+    # SALib samples one group of several factors as separate factors: with a single
+    # group it alone carries the variance, S1 = ST = 1 by definition
+    single = len(names) == 1 and problem["num_vars"] > 1
     for j, out in enumerate(outputs):
         y = Y[:, j]
-        if np.ptp(y) <= 1e-12 * max(1.0, np.abs(y).max()):
-            si = {k: np.zeros(len(names)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-            const = True
+        const = bool(np.ptp(y) <= 1e-12 * max(1.0, np.abs(y).max()))
+        if const or single:
+            zero = np.zeros(len(names))
+            one = zero if const else np.ones(len(names))
+            si = {"S1": one, "ST": one, "S1_conf": zero, "ST_conf": zero}
         else:
             si = sobol_analyze.analyze(
                 problem,
@@ -178,7 +184,6 @@ def sobol_indices(
                 conf_level=conf_level,
                 seed=boot_seed,
             )
-            const = False
         for i, name in enumerate(names):
             s1, c1, st, ct = (float(si[k][i]) for k in ("S1", "S1_conf", "ST", "ST_conf"))
             rows.append(
