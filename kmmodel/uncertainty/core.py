@@ -33,6 +33,16 @@ class Composite:
     member: np.ndarray  # (k, g) one-hot
     dimension_labels: list
     groups: np.ndarray | None  # (u,) labels
+    offset: np.ndarray | None = None  # (u,) points added after aggregation
+    cap: float | None = None  # scores clipped to [0, cap] when given
+
+    def finish(self, S: np.ndarray) -> np.ndarray:
+        """Add the per-unit offset and clip to [0, cap] (scores are units x draws)."""
+        if self.offset is not None:
+            S = S + self.offset[:, None]
+        if self.cap is not None:
+            S = np.clip(S, 0.0, self.cap)
+        return S
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -71,7 +81,7 @@ def _as_frame(a, name: str, probs: Problems, indicators=None) -> pd.DataFrame | 
     return df
 
 
-def prepare(achievement, weights, dimensions=None, groups=None) -> Composite:
+def prepare(achievement, weights, dimensions=None, groups=None, offset=None, cap=None) -> Composite:
     """Validate and align the inputs; list every problem at once.
 
     Parameters
@@ -86,6 +96,10 @@ def prepare(achievement, weights, dimensions=None, groups=None) -> Composite:
         Dimension of each indicator.
     groups : Series (indexed by unit) or array of shape (u,), optional
         Ranking group of each unit (ranks are computed within groups).
+    offset : Series (indexed by unit) or array of shape (u,), optional
+        Points added to each unit's aggregate [points] (e.g. bonus and penalty items).
+    cap : float, optional
+        Scores are clipped to ``[0, cap]`` [points] after the offset.
 
     Raises
     ------
@@ -128,6 +142,15 @@ def prepare(achievement, weights, dimensions=None, groups=None) -> Composite:
     grp = None
     if groups is not None:
         grp = _align(groups, first.index.tolist(), "groups", probs, kind="unit")
+    off = None
+    if offset is not None:
+        off = _align(offset, first.index.tolist(), "offset", probs, kind="unit")
+        if off is not None:
+            off = np.asarray(off, dtype=float)
+            if not np.isfinite(off).all():
+                probs.add("expected finite numbers [points]", where="offset")
+    if cap is not None and not (isinstance(cap, int | float) and np.isfinite(cap) and cap > 0):
+        probs.add(f"expected a positive number [points], got {cap!r}", where="cap")
     probs.raise_if_any(DataError)
     A = np.stack([frames[n][indicators].to_numpy(dtype=float, na_value=np.nan) for n in frames])
     member, labels = membership_matrix(dims, k)
@@ -141,6 +164,8 @@ def prepare(achievement, weights, dimensions=None, groups=None) -> Composite:
         member=member,
         dimension_labels=labels,
         groups=grp,
+        offset=off,
+        cap=None if cap is None else float(cap),
     )
 
 

@@ -97,8 +97,8 @@ def _grade_index(scores: np.ndarray, cut: np.ndarray, vetoed: np.ndarray | None)
     """Index into the descending grade list; below the lowest cut -> the last grade."""
     idx = np.searchsorted(-cut, -np.round(scores, 9), side="left")
     idx = np.minimum(idx, len(cut) - 1)
-    if vetoed is not None and len(cut) > 1:
-        idx = np.where(vetoed[:, None] if idx.ndim == 2 else vetoed, np.maximum(idx, 1), idx)
+    if vetoed is not None:
+        idx = np.maximum(idx, vetoed[:, None] if idx.ndim == 2 else vetoed)
     return idx
 
 
@@ -113,6 +113,8 @@ def rank_uncertainty(
     seed: SeedLike = 0,
     grades: Mapping[str, float] | None = None,
     vetoed=None,
+    offset=None,
+    cap: float | None = None,
     top: int = 3,
     batch_size: int = 1000,
     keep_draws: bool = False,
@@ -138,8 +140,13 @@ def rank_uncertainty(
         Same seed, same numbers.
     grades : mapping grade -> minimum score [points], optional
         Grade bands; default :data:`DEFAULT_GRADES`.
-    vetoed : bool array-like (u,) or Series indexed by unit, optional
-        Units under a one-vote veto: never given the top grade.
+    vetoed : array-like (u,) or Series indexed by unit, optional
+        One-vote veto: ``True`` bars a unit from the top grade; a grade name is the
+        best grade the unit may get.
+    offset : Series or array (u,), optional
+        Points added to every unit's aggregate [points] (bonus and penalty items).
+    cap : float, optional
+        Scores clipped to ``[0, cap]`` [points] (the scheme total).
     top : int
         Size of the top and bottom sets (per group).
     batch_size : int
@@ -157,7 +164,7 @@ def rank_uncertainty(
     draw equals the nominal scheme, so every rank interval collapses to the nominal rank.
     """
     pert = Perturbation() if perturbation is None else perturbation
-    comp = prepare(achievement, weights, dimensions, groups)
+    comp = prepare(achievement, weights, dimensions, groups, offset, cap)
     probs = Problems(source="rank_uncertainty")
     for name, value, low in (
         ("n_draws", n_draws, 1),
@@ -167,7 +174,7 @@ def rank_uncertainty(
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
             probs.add(f"expected an integer >= {low}, got {value!r}", where=name)
     names, cut = _grade_table(grades)
-    veto = _vetoed(vetoed, comp, probs)
+    veto = _vetoed(vetoed, comp, names, probs)
     probs.raise_if_any(DataError)
 
     rng = as_generator(seed)
@@ -271,7 +278,8 @@ def rank_uncertainty(
     )
 
 
-def _vetoed(vetoed, comp: Composite, probs: Problems) -> np.ndarray | None:
+def _vetoed(vetoed, comp: Composite, names: list[str], probs: Problems) -> np.ndarray | None:
+    """Best grade index each unit may get (0 = no cap), from bools or grade names."""
     if vetoed is None:
         return None
     if isinstance(vetoed, pd.Series):
@@ -281,23 +289,32 @@ def _vetoed(vetoed, comp: Composite, probs: Problems) -> np.ndarray | None:
             return None
         vetoed = vetoed.loc[comp.units].to_numpy()
     arr = np.asarray(vetoed)
-    if arr.shape != (len(comp.units),) or arr.dtype != bool:
+    if arr.shape != (len(comp.units),):
         probs.add(
-            f"expected one bool per unit ({len(comp.units)}), got {arr.dtype} {arr.shape}",
+            f"expected one value per unit ({len(comp.units)}), got shape {arr.shape}",
             where="vetoed",
         )
         return None
-    return arr
+    if arr.dtype == bool:
+        return np.where(arr, min(1, len(names) - 1), 0)
+    cap = np.zeros(len(arr), dtype=np.int64)
+    bad = []
+    for i, v in enumerate(arr.tolist()):
+        if v is None or v is False or (isinstance(v, float) and np.isnan(v)) or v == "":
+            continue
+        if v is True:
+            cap[i] = min(1, len(names) - 1)
+        elif v in names:
+            cap[i] = names.index(v)
+        else:
+            bad.append(f"{comp.units[i]!r}={v!r}")
+    if bad:
+        probs.add(f"expected a bool or a grade name {names}, got {', '.join(bad)}", where="vetoed")
+    return cap
 
 
 def _nominal_scores(comp: Composite, pert: Perturbation) -> np.ndarray:
-    return composite_scores(
-        comp.A[0],
-        comp.weights[None, :],
-        aggregation=pert.aggregation[0],
-        missing=pert.missing[0],
-        floor=pert.geometric_floor,
-    )[:, 0]
+    return scores_for(comp, pert, comp.weights[None, :], np.zeros((1, 3), dtype=np.int64))[:, 0]
 
 
 def _draw_scores(
@@ -318,12 +335,14 @@ def scores_for(
     """Scores (u x b) for weight draws ``W`` (b x k) and ``choice`` (b x 3): the index of
     the achievement alternative, aggregation option and missing-data option of each draw."""
     if not choice.any():
-        return composite_scores(
-            comp.A[0],
-            W,
-            aggregation=pert.aggregation[0],
-            missing=pert.missing[0],
-            floor=pert.geometric_floor,
+        return comp.finish(
+            composite_scores(
+                comp.A[0],
+                W,
+                aggregation=pert.aggregation[0],
+                missing=pert.missing[0],
+                floor=pert.geometric_floor,
+            )
         )
     S = np.empty((len(comp.units), W.shape[0]))
     combos, inverse = np.unique(choice, axis=0, return_inverse=True)
@@ -336,4 +355,4 @@ def scores_for(
             missing=pert.missing[miss],
             floor=pert.geometric_floor,
         )
-    return S
+    return comp.finish(S)

@@ -221,6 +221,8 @@ def rank_sensitivity(
     *,
     dimensions=None,
     groups=None,
+    offset=None,
+    cap: float | None = None,
     perturbation: Perturbation | None = None,
     output: str = "rank",
     n: int = 256,
@@ -238,7 +240,7 @@ def rank_sensitivity(
 
     Parameters
     ----------
-    achievement, weights, dimensions, groups
+    achievement, weights, dimensions, groups, offset, cap
         As in :func:`~kmmodel.uncertainty.rank_uncertainty`.
     perturbation : Perturbation, optional
         Ranges of the factors (default: uniform +-25 % indicator weights).
@@ -261,7 +263,7 @@ def rank_sensitivity(
     quantile function and normalised, which gives exactly the Dirichlet law.
     """
     pert = Perturbation() if perturbation is None else perturbation
-    comp = prepare(achievement, weights, dimensions, groups)
+    comp = prepare(achievement, weights, dimensions, groups, offset, cap)
     if output not in ("rank", "score"):
         raise DataError(f"rank_sensitivity: output: expected 'rank' or 'score', got {output!r}")
     dim_of = comp.member.argmax(axis=1)
