@@ -14,6 +14,7 @@ from scipy.stats import gmean
 
 from kmmodel import uncertainty as U
 from kmmodel.errors import DataError
+from kmmodel.uncertainty.perturb import membership_matrix
 
 
 def example(u=18, k=12, seed=0, missing=0.0):
@@ -140,6 +141,45 @@ def test_missing_policies_match_pandas_and_masked_averages():
     rew = U.composite_scores(a, W, missing="reweight")[:, 0]
     ref = np.ma.average(np.ma.masked_invalid(a), axis=1, weights=np.tile(w, (8, 1))) * 100
     np.testing.assert_allclose(rew, ref.filled(np.nan))
+
+
+def test_reweight_rescales_within_each_dimension():
+    A, w, dims = example(u=8, k=9, missing=0.3)
+    member, labels = membership_matrix(dims, 9)
+    S = U.composite_scores(A.to_numpy(), w.to_numpy()[None], missing="reweight", member=member)
+    ref = np.zeros(8)
+    for d in labels:  # observed weighted mean within the dimension, times its points
+        m = (dims == d).to_numpy()
+        sub = np.ma.masked_invalid(A.loc[:, m].to_numpy())
+        avg = np.ma.average(sub, axis=1, weights=np.tile(w[m], (8, 1)))
+        ref += np.ma.filled(avg, 0.0) * w[m].sum()
+    np.testing.assert_allclose(S[:, 0], ref)
+
+
+def test_top_grade_quota_keeps_only_the_best_in_the_top_grade():
+    A = pd.DataFrame(np.linspace(0.91, 0.99, 6)[:, None], index=list("abcdef"), columns=["x"])
+    w = pd.Series([100.0], index=["x"])
+    res = U.rank_uncertainty(
+        A, w, perturbation=U.Perturbation.none(), n_draws=3, top_grade_share=0.34
+    )
+    # floor(0.34 * 6) = 2 units keep 优秀: the two best (f, e)
+    assert res.table.set_index("unit")["grade"].to_dict() == {
+        "a": "良好",
+        "b": "良好",
+        "c": "良好",
+        "d": "良好",
+        "e": "优秀",
+        "f": "优秀",
+    }
+
+
+def test_offset_and_cap_apply_after_aggregation():
+    A = pd.DataFrame([[0.9], [0.5]], index=["a", "b"], columns=["x"])
+    w = pd.Series([100.0], index=["x"])
+    res = U.rank_uncertainty(
+        A, w, perturbation=U.Perturbation.none(), n_draws=2, offset=[15.0, -60.0], cap=100.0
+    )
+    assert res.table["score"].tolist() == [100.0, 0.0]
 
 
 def test_ranks_are_competition_ranks_and_ties_survive_rounding_noise():

@@ -207,6 +207,7 @@ def composite_scores(
     aggregation: str = "arithmetic",
     missing: str = "zero",
     floor: float = 0.01,
+    member: np.ndarray | None = None,
 ) -> np.ndarray:
     """Scores of every unit under every weight draw.
 
@@ -218,11 +219,16 @@ def composite_scores(
         Weight draws [points].
     aggregation : {"arithmetic", "geometric"}
         Arithmetic: ``sum_i w_i a_i``. Geometric: ``sum(w) * prod_i max(a_i, floor) **
-        (w_i / sum(w))``.
+        (w_i / sum(w))`` (the same as a geometric mean within dimensions, then across
+        dimensions with the dimension points as weights).
     missing : {"zero", "mean", "reweight"}
         Missing-data policy (see :data:`kmmodel.uncertainty.perturb.MISSING_POLICIES`).
+        ``"reweight"`` rescales the observed indicators' weights *within each dimension*,
+        so each dimension keeps its points (a dimension with nothing observed scores 0).
     floor : float
         Achievement floor of the geometric mean [share 0-1].
+    member : ndarray (k, g), optional
+        One-hot indicator -> dimension matrix (default: one dimension).
 
     Returns
     -------
@@ -236,19 +242,27 @@ def composite_scores(
     """
     F, mask = _filled(A, missing)
     total = W.sum(axis=1)
-    if aggregation == "geometric":
+    geo = aggregation == "geometric"
+    if geo:
         F = np.log(np.maximum(F, floor))
-        if mask is not None:
-            F = F * mask
-    num = F @ W.T
-    if mask is not None:
-        den = mask @ W.T
-        num = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    elif aggregation == "geometric":
-        num = num / total
-    if aggregation == "geometric":
-        return np.exp(num) * total
-    return num * total if mask is not None else num
+    if mask is None:
+        num = F @ W.T
+        return np.exp(num / total) * total if geo else num
+    # re-weighting within dimensions: one matrix product per dimension (a handful)
+    member = np.ones((A.shape[1], 1)) if member is None else member
+    out = np.zeros((A.shape[0], W.shape[0]))
+    for d in range(member.shape[1]):
+        cols = np.flatnonzero(member[:, d] > 0)
+        Wd = W[:, cols]
+        num = (F[:, cols] * mask[:, cols]) @ Wd.T
+        den = mask[:, cols] @ Wd.T
+        share = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        # geometric: log-share of the dimension; a dimension with nothing observed adds
+        # log(floor) (its achievement counts as the floor)
+        if geo:
+            share = np.where(den > 0, share, np.log(floor))
+        out += share * Wd.sum(axis=1)
+    return np.exp(out / total) * total if geo else out
 
 
 def rank_within(

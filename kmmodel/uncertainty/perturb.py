@@ -46,7 +46,8 @@ AGGREGATIONS = ("arithmetic", "geometric")
 
 MISSING_POLICIES = ("zero", "mean", "reweight")
 """Missing-data policies: a missing indicator scores 0; is imputed with the indicator's
-mean achievement over units; or is dropped and the unit's other weights rescaled."""
+mean achievement over units; or is dropped and the weights of the unit's other
+indicators in the same dimension rescaled (the dimension keeps its points)."""
 
 WEIGHT_METHODS = ("uniform", "dirichlet", "none")
 

@@ -102,6 +102,21 @@ def _grade_index(scores: np.ndarray, cut: np.ndarray, vetoed: np.ndarray | None)
     return idx
 
 
+def _apply_quota(G: np.ndarray, S: np.ndarray, grp: np.ndarray, share: float | None) -> np.ndarray:
+    """At most ``floor(share * group size)`` units of a group keep the top grade (the
+    best-scoring ones); the others drop to the second grade."""
+    if share is None:
+        return G
+    G = G.copy()
+    for g in dict.fromkeys(grp.tolist()):
+        rows = np.flatnonzero(grp == g)
+        top = G[rows] == 0
+        order = rank_within(np.where(top, S[rows], -1.0))
+        allowed = np.floor(share * len(rows) + 1e-9)
+        G[rows] = np.where(top & (order > allowed), 1, G[rows])
+    return G
+
+
 def rank_uncertainty(
     achievement,
     weights,
@@ -115,6 +130,7 @@ def rank_uncertainty(
     vetoed=None,
     offset=None,
     cap: float | None = None,
+    top_grade_share: float | None = None,
     top: int = 3,
     batch_size: int = 1000,
     keep_draws: bool = False,
@@ -147,6 +163,9 @@ def rank_uncertainty(
         Points added to every unit's aggregate [points] (bonus and penalty items).
     cap : float, optional
         Scores clipped to ``[0, cap]`` [points] (the scheme total).
+    top_grade_share : float, optional
+        Quota of the top grade [share 0-1 of a group]: at most ``floor(share * size)``
+        units of a group get it (the best-scoring), the others the second grade.
     top : int
         Size of the top and bottom sets (per group).
     batch_size : int
@@ -175,6 +194,10 @@ def rank_uncertainty(
             probs.add(f"expected an integer >= {low}, got {value!r}", where=name)
     names, cut = _grade_table(grades)
     veto = _vetoed(vetoed, comp, names, probs)
+    if top_grade_share is not None and not (
+        isinstance(top_grade_share, int | float) and 0 < top_grade_share <= 1
+    ):
+        probs.add(f"expected a share in (0, 1], got {top_grade_share!r}", where="top_grade_share")
     probs.raise_if_any(DataError)
 
     rng = as_generator(seed)
@@ -205,7 +228,7 @@ def rank_uncertainty(
         counts += np.bincount(
             (np.arange(u)[:, None] * u + (R - 1)).ravel(), minlength=u * u
         ).reshape(u, u)
-        G = _grade_index(S, cut, veto)
+        G = _apply_quota(_grade_index(S, cut, veto), S, grp, top_grade_share)
         gcounts += np.bincount(
             (np.arange(u)[:, None] * len(names) + G).ravel(), minlength=u * len(names)
         ).reshape(u, len(names))
@@ -228,7 +251,9 @@ def rank_uncertainty(
     p_top = cum[np.arange(u), k_top - 1] / n_draws
     p_bottom = 1 - cum[np.arange(u), gsize - k_top - 1] / n_draws
     p_bottom = np.where(gsize - k_top - 1 < 0, 1.0, p_bottom)
-    nom_grade = _grade_index(nominal, cut, veto)
+    nom_grade = _apply_quota(
+        _grade_index(nominal[:, None], cut, veto), nominal[:, None], grp, top_grade_share
+    )[:, 0]
     gprob = gcounts / n_draws
     table = pd.DataFrame(
         {
@@ -342,6 +367,7 @@ def scores_for(
                 aggregation=pert.aggregation[0],
                 missing=pert.missing[0],
                 floor=pert.geometric_floor,
+                member=comp.member,
             )
         )
     S = np.empty((len(comp.units), W.shape[0]))
@@ -354,5 +380,6 @@ def scores_for(
             aggregation=pert.aggregation[agg],
             missing=pert.missing[miss],
             floor=pert.geometric_floor,
+            member=comp.member,
         )
     return comp.finish(S)
