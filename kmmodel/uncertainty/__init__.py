@@ -7,9 +7,18 @@
   interval, grade probabilities, top/bottom-set changes;
 - :mod:`~kmmodel.uncertainty.sobol` — :func:`sobol_indices`, :func:`rank_sensitivity`
   (SALib, seeded, bootstrap intervals);
+- :mod:`~kmmodel.uncertainty.adapter` — the same on a scored scheme
+  (:func:`scheme_uncertainty`, :func:`scheme_sensitivity`, :func:`target_alternatives`);
 - :mod:`~kmmodel.uncertainty.plots` — rank-interval, grade and Sobol charts.
 """
 
+from kmmodel.uncertainty.adapter import (
+    SchemeInputs,
+    inputs_from_result,
+    scheme_sensitivity,
+    scheme_uncertainty,
+    target_alternatives,
+)
 from kmmodel.uncertainty.core import composite_scores, prepare, rank_within
 from kmmodel.uncertainty.perturb import (
     AGGREGATIONS,
@@ -19,6 +28,7 @@ from kmmodel.uncertainty.perturb import (
     uniform_weights,
 )
 from kmmodel.uncertainty.ranks import DEFAULT_GRADES, RankUncertainty, rank_uncertainty
+from kmmodel.uncertainty.sobol import SobolResult, rank_sensitivity, sobol_indices
 
 __all__ = [
     "AGGREGATIONS",
@@ -26,10 +36,18 @@ __all__ = [
     "MISSING_POLICIES",
     "Perturbation",
     "RankUncertainty",
+    "SchemeInputs",
+    "SobolResult",
     "composite_scores",
     "dirichlet_weights",
+    "inputs_from_result",
     "prepare",
+    "rank_sensitivity",
     "rank_uncertainty",
     "rank_within",
+    "scheme_sensitivity",
+    "scheme_uncertainty",
+    "sobol_indices",
+    "target_alternatives",
     "uniform_weights",
 ]

@@ -131,7 +131,7 @@ def sobol_indices(
     -----
     Uses ``SALib.sample.sobol.sample`` (Saltelli's scheme without second order: ``n * (D
     + 2)`` runs) and ``SALib.analyze.sobol.analyze`` (Saltelli et al. 2010 estimators).
-    Outputs that never vary get indices 0 (``constant=True``). A single group of factors
+    Outputs that never vary (in the A and B runs) get indices 0 (``constant=True``). A single group of factors
     gets ``S1 = ST = 1`` (it carries all the variance).
     """
     from SALib.analyze import sobol as sobol_analyze
@@ -170,7 +170,10 @@ def sobol_indices(
     single = len(names) == 1 and problem["num_vars"] > 1
     for j, out in enumerate(outputs):
         y = Y[:, j]
-        const = bool(np.ptp(y) <= 1e-12 * max(1.0, np.abs(y).max()))
+        # SALib's estimators divide by the variance of the A and B runs (the first and
+        # last of each block of D + 2): when those do not vary, nothing can be estimated
+        ab = y.reshape(-1, len(names) + 2)[:, [0, -1]] if not single else y
+        const = bool(np.ptp(ab) <= 1e-12 * max(1.0, np.abs(y).max()))
         if const or single:
             zero = np.zeros(len(names))
             one = zero if const else np.ones(len(names))
