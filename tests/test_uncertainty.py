@@ -201,6 +201,7 @@ def test_zero_perturbation_collapses_every_rank_interval_to_the_nominal_rank():
     assert (t["rank_p05"] == t["rank"]).all() and (t["rank_p95"] == t["rank"]).all()
     assert (t["median_rank"] == t["rank"]).all() and (t["rank_width"] == 0).all()
     assert (t["p_grade"] == 1).all() and (res.sets["p_changed"] == 0).all()
+    assert (t["p_rank"] == 1).all()
     np.testing.assert_allclose(t["score_sd"], 0, atol=1e-9)
     np.testing.assert_allclose(t["score"], A.fillna(0) @ w)  # nominal = weighted sum
 
@@ -217,6 +218,7 @@ def test_two_unit_probability_matches_the_analytic_value():
     p_b_first = res.rank_counts.loc["b", 1] / res.n_draws
     assert p_b_first == pytest.approx(1 / 48, abs=0.005)
     assert res.table.set_index("unit").loc["a", "p_top"] == pytest.approx(47 / 48, abs=0.005)
+    assert res.table.set_index("unit").loc["b", "p_rank"] == pytest.approx(47 / 48, abs=0.005)
     assert res.sets.set_index("set").loc["top", "p_changed"] == pytest.approx(1 / 48, abs=0.005)
 
 

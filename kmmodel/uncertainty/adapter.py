@@ -253,9 +253,9 @@ def scheme_sensitivity(
 
 
 def target_alternatives(
-    scheme, observations: pd.DataFrame, factors: Sequence[float] = (0.9, 1.1)
+    scheme, observations: pd.DataFrame, factors: Sequence[float] = (0.95, 1.05)
 ) -> dict:
-    """Score the observations with every numeric target scaled by each factor.
+    """Score the observations with every target made easier or harder by a factor.
 
     Parameters
     ----------
@@ -264,12 +264,15 @@ def target_alternatives(
     observations : DataFrame
         Long observations (unit, indicator, value).
     factors : sequence of float
-        Target multipliers [ratio], e.g. ``(0.9, 1.1)`` for targets 10 % lower and higher.
+        Difficulty multipliers [ratio]: a factor above 1 makes every target harder
+        (higher-is-better targets times the factor, lower-is-better targets divided by
+        it), below 1 easier. Targets in ``share`` units that were at most 1 stay at most
+        1 (a completion rate cannot exceed 100 %).
 
     Returns
     -------
     dict
-        ``"targets x0.9"`` -> ScoreResult, ... (pass as ``alternatives``).
+        ``"targets x1.05"`` -> ScoreResult, ... (pass as ``alternatives``).
     """
     import kmmodel as km
     from kmmodel.scheme import reform
@@ -278,12 +281,14 @@ def target_alternatives(
     if bad or not factors:
         raise DataError(f"factors: expected positive target multipliers, got {list(factors)}")
     ind = scheme.indicators
-    with_target = ind.loc[ind["target"].notna() & (ind["kind"] == "score"), ["id", "target"]]
+    with_target = ind.loc[ind["target"].notna() & (ind["kind"] == "score")]
     out = {}
     for f in factors:
-        steps = [
-            (lambda s, i=i, t=t, f=f: reform.set_target(s, i, t * f))
-            for i, t in with_target.itertuples(index=False)
-        ]
+        steps = []
+        for row in with_target.itertuples(index=False):
+            t = row.target * f if row.direction != "lower" else row.target / f
+            if row.unit == "share" and row.target <= 1:
+                t = min(t, 1.0)
+            steps.append(lambda s, i=row.id, t=t: reform.set_target(s, i, t))
         out[f"targets x{f:g}"] = km.score(reform.chain(scheme, *steps), observations)
     return out

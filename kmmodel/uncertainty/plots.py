@@ -82,24 +82,38 @@ def grade_probabilities(res: RankUncertainty, ax=None, labels=None, title: str |
 
 
 def sobol_heatmap(
-    res: SobolResult, index: str = "ST", ax=None, labels=None, title: str | None = None
+    res: SobolResult,
+    index: str = "ST",
+    ax=None,
+    labels=None,
+    title: str | None = None,
+    order=None,
+    min_sd: float = 0.2,
 ):
-    """Outputs x factors heat map of a Sobol index (``"S1"`` or ``"ST"``)."""
+    """Outputs x factors heat map of a Sobol index (``"S1"`` or ``"ST"``).
+
+    Outputs whose standard deviation is below ``min_sd`` (in the output's unit: rank
+    places or points) are left blank and marked "稳定": they barely vary, so their
+    indices are noise.
+    """
     m = res.pivot(index)
+    if order is not None:
+        m = m.loc[[o for o in order if o in m.index]]
+    sd = res.table.groupby("output", sort=False)["output_sd"].first().reindex(m.index)
+    values = np.where((sd.to_numpy() < min_sd)[:, None], np.nan, m.to_numpy())
     ax = _axes(ax, (1.1 * m.shape[1] + 3, 0.32 * m.shape[0] + 1.8))
-    im = ax.imshow(m.to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    im = ax.imshow(values, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    ax.grid(False)
     ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns], rotation=35, ha="right")
-    ax.set_yticks(range(m.shape[0]), [_name(labels, u) for u in m.index])
-    for (i, j), v in np.ndenumerate(m.to_numpy()):
-        ax.text(
-            j,
-            i,
-            f"{v:.2f}",
-            ha="center",
-            va="center",
-            fontsize=7,
-            color="white" if v < 0.6 else "black",
-        )
+    stable = sd.to_numpy() < min_sd
+    ax.set_yticks(
+        range(m.shape[0]),
+        [_name(labels, u) + ("（稳定）" if st else "") for u, st in zip(m.index, stable)],
+    )
+    for (i, j), v in np.ndenumerate(values):
+        if not np.isnan(v):
+            color = "white" if v < 0.6 else "black"
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color=color)
     ax.figure.colorbar(im, ax=ax, label=index)
     ax.set_title(title or f"Sobol {'总效应' if index == 'ST' else '一阶'}指数 ({index})")
     return ax

@@ -44,7 +44,7 @@ class RankUncertainty:
     table : DataFrame
         One row per unit: ``unit``, ``group``, ``score`` (nominal [points]), ``rank``
         (nominal), ``median_rank``, ``rank_p05``, ``rank_p95``, ``rank_width``
-        (p95 - p05), ``score_mean``, ``score_sd`` [points], ``p_top``, ``p_bottom``,
+        (p95 - p05), ``p_rank`` (probability of keeping the nominal rank), ``score_mean``, ``score_sd`` [points], ``p_top``, ``p_bottom``,
         ``grade`` (nominal), ``p_grade`` (probability of the nominal grade).
     grades : DataFrame
         Units x grades: probability of each grade [share 0-1].
@@ -265,6 +265,7 @@ def rank_uncertainty(
             "rank_p05": p05,
             "rank_p95": p95,
             "rank_width": p95 - p05,
+            "p_rank": counts[np.arange(u), nom_rank - 1] / n_draws,
             "score_mean": mean,
             "score_sd": sd,
             "p_top": p_top,

@@ -44,7 +44,9 @@ class SobolResult:
     table : DataFrame
         ``output``, ``factor``, ``S1``, ``S1_low``, ``S1_high``, ``ST``, ``ST_low``,
         ``ST_high`` (bootstrap intervals at ``conf_level``), ``constant`` (the output did
-        not vary: indices set to 0).
+        not vary: indices set to 0), ``output_sd`` (standard deviation of the output over
+        the base runs, in its own unit; indices of an output that barely varies rest on a
+        few runs and are noisy).
     problem : dict
         The SALib problem (names, bounds, groups).
     n : int
@@ -200,6 +202,7 @@ def sobol_indices(
                     "ST_low": st - ct,
                     "ST_high": st + ct,
                     "constant": const,
+                    "output_sd": float(np.std(ab)),
                 }
             )
     return SobolResult(pd.DataFrame(rows), problem, int(n), conf_level)
