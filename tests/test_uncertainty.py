@@ -182,6 +182,20 @@ def test_offset_and_cap_apply_after_aggregation():
     assert res.table["score"].tolist() == [100.0, 0.0]
 
 
+@given(
+    s=arrays(float, (7, 5), elements=st.sampled_from([0.0, 1.5, 2.0, 7.25, 9.0])),
+    g=arrays(np.int64, 7, elements=st.integers(0, 2)),
+)
+def test_rank_within_equals_scipy_rankdata_min_per_group(s, g):
+    from scipy.stats import rankdata
+
+    groups = g.astype(object)
+    got = U.rank_within(s, groups)
+    for label in set(g.tolist()):
+        rows = g == label
+        np.testing.assert_array_equal(got[rows], rankdata(-s[rows], axis=0, method="min"))
+
+
 def test_ranks_are_competition_ranks_and_ties_survive_rounding_noise():
     s = np.array([[10.0], [12.0], [10.0 + 1e-12], [9.0]])
     np.testing.assert_array_equal(U.rank_within(s)[:, 0], [2, 1, 2, 4])
