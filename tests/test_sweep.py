@@ -167,3 +167,15 @@ def test_dask_local_cluster_equals_serial():
         on_dask = sweep.run(noisy_sum, sc, executor=client.get_executor(), seed=5)
     pd.testing.assert_frame_equal(serial, on_dask)
     assert sweep.failures(on_dask)["scenario"].tolist() == [10]
+
+
+def test_progress_bar_goes_to_stderr(capsys):
+    sweep.run(noisy_sum, sweep.grid(a=[1, 2, 3], b=[0]), progress=True)
+    err = capsys.readouterr().err
+    assert "scenarios" in err and "/3" in err  # tqdm bar (cleared at the end: leave=False)
+
+
+def test_docstring_examples_hold():
+    import doctest
+
+    assert doctest.testmod(sweep, raise_on_error=False).failed == 0
