@@ -362,3 +362,25 @@ def test_unit_order_does_not_change_a_units_result(A, w, seed):
         df.iloc[::-1], w, perturbation=pert, n_draws=30, seed=seed
     ).table.set_index("unit")
     pd.testing.assert_frame_equal(a, b.loc[a.index])
+
+
+@given(
+    w=arrays(float, 6, elements=st.floats(0.0, 20, allow_nan=False)).filter(lambda a: a.sum() > 1),
+    spread=st.floats(0, 0.99),
+    dspread=st.floats(0, 0.99),
+    conc=st.floats(0.5, 500),
+    seed=st.integers(0, 2**16),
+)
+def test_weight_draws_are_nonnegative_and_keep_the_total(w, spread, dspread, conc, seed):
+    dims = np.array(["a", "a", "b", "b", "c", "c"])
+    for W in (
+        U.uniform_weights(
+            w, 20, spread=spread, dimensions=dims, dimension_spread=dspread, seed=seed
+        ),
+        U.dirichlet_weights(
+            w, 20, concentration=conc, dimensions=dims, dimension_concentration=conc, seed=seed
+        ),
+    ):
+        assert (W >= 0).all()
+        np.testing.assert_allclose(W.sum(axis=1), w.sum(), rtol=1e-9)
+        assert (W[:, w == 0] == 0).all()  # a zero weight stays zero

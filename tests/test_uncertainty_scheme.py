@@ -86,6 +86,18 @@ def test_dimension_zeroing_veto_and_cap_grade(scheme, obs):
     assert out.grades.loc["wuhua", "优秀"] == 0
 
 
+def test_disqualifying_veto_fixes_the_total_at_zero(scheme, obs):
+    strict = reform.set_veto(scheme, "veto_civilisation", action="disqualify")
+    hit = obs.copy()
+    hit.loc[(hit["unit"] == "panlong") & (hit["indicator"] == "veto_civilisation"), "value"] = 1.0
+    res = km.score(strict, hit)
+    assert_matches_engine(res)
+    out = U.scheme_uncertainty(res, U.Perturbation(spread=0.4, dimension_spread=0.3), n_draws=300)
+    t = out.table.set_index("unit")
+    assert t.loc["panlong", "score_mean"] == 0 and t.loc["panlong", "rank_width"] == 0
+    assert out.grades.loc["panlong", "较差"] == 1
+
+
 def test_perturbed_run_on_the_shipped_scheme_is_reproducible(scheme, obs):
     res = km.score(scheme, obs)
     pert = U.Perturbation(
