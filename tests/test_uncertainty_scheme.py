@@ -133,3 +133,21 @@ def test_unsupported_aggregation_is_refused(scheme, obs):
         U.inputs_from_result(km.score(weakest, obs))
     with pytest.raises(DataError, match="factors"):
         U.target_alternatives(scheme, obs, factors=(0.9, -1.0))
+
+
+def test_spread_sweep_zero_spread_is_fully_robust_and_runs_on_a_pool(scheme, obs):
+    from concurrent.futures import ProcessPoolExecutor
+
+    res = km.score(scheme, obs)
+    frame = U.spread_sweep(res, spreads=(0.0, 0.3), n_draws=300, seed=3)
+    assert list(frame["spread"]) == [0.0, 0.3] and list(frame["dimension_spread"]) == [0.0, 0.3]
+    zero = frame.iloc[0]
+    assert zero["share_robust"] == 1 and zero["mean_width"] == 0 and zero["p_top_changed"] == 0
+    assert frame.iloc[1]["mean_width"] > 0
+    with ProcessPoolExecutor(2) as ex:
+        pooled = U.spread_sweep(res, spreads=(0.0, 0.3), n_draws=300, seed=3, executor=ex)
+    pd.testing.assert_frame_equal(frame, pooled)
+    with pytest.raises(DataError, match="spread"):
+        U.spread_sweep(res, spreads=(0.2, 1.2))
+    with pytest.raises(DataError, match="one per spread"):
+        U.spread_sweep(res, spreads=(0.2, 0.3), dimension_spreads=(0.1,))

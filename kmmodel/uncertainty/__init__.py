@@ -17,6 +17,7 @@ from kmmodel.uncertainty.adapter import (
     inputs_from_result,
     scheme_sensitivity,
     scheme_uncertainty,
+    spread_sweep,
     target_alternatives,
 )
 from kmmodel.uncertainty.core import composite_scores, prepare, rank_within
@@ -48,6 +49,7 @@ __all__ = [
     "scheme_sensitivity",
     "scheme_uncertainty",
     "sobol_indices",
+    "spread_sweep",
     "target_alternatives",
     "uniform_weights",
 ]
