@@ -8,7 +8,8 @@
 - :mod:`~kmmodel.uncertainty.sobol` — :func:`sobol_indices`, :func:`rank_sensitivity`
   (SALib, seeded, bootstrap intervals);
 - :mod:`~kmmodel.uncertainty.adapter` — the same on a scored scheme
-  (:func:`scheme_uncertainty`, :func:`scheme_sensitivity`, :func:`target_alternatives`);
+  (:func:`scheme_uncertainty`, :func:`scheme_sensitivity`, :func:`target_alternatives`,
+  :func:`spread_sweep` — a :mod:`kmmodel.sweep` study over weight spreads);
 - :mod:`~kmmodel.uncertainty.plots` — rank-interval, grade and Sobol charts.
 """
 
