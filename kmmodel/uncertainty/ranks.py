@@ -49,7 +49,7 @@ class RankUncertainty:
     grades : DataFrame
         Units x grades: probability of each grade [share 0-1].
     rank_counts : DataFrame
-        Units x ranks (1..n): number of draws giving each rank.
+        Units x ranks (1..largest group size): number of draws giving each rank.
     sets : DataFrame
         ``group``, ``set`` ("top"/"bottom"), ``k``, ``nominal`` (members), ``p_changed``
         (share of draws whose set differs from the nominal set).
@@ -181,6 +181,9 @@ def rank_uncertainty(
     -----
     With zero perturbation (``Perturbation.none()`` and one option per choice) every
     draw equals the nominal scheme, so every rank interval collapses to the nominal rank.
+
+    Memory: the rank histograms take ``8 * units * largest group`` bytes, a batch of
+    scores ``8 * units * batch_size``; neither grows with ``n_draws``.
     """
     pert = Perturbation() if perturbation is None else perturbation
     comp = prepare(achievement, weights, dimensions, groups, offset, cap)
@@ -204,7 +207,8 @@ def rank_uncertainty(
     u = len(comp.units)
     grp = comp.groups if comp.groups is not None else np.array(["all"] * u, dtype=object)
     glabels = list(dict.fromkeys(grp.tolist()))
-    gsize = np.array([np.sum(grp == g) for g in grp])  # size of each unit's group
+    gsize = pd.Series(grp).map(pd.Series(grp).value_counts()).to_numpy(dtype=np.int64)
+    gmax = int(gsize.max())  # ranks run 1..gmax: the histograms are units x gmax
     k_top = np.minimum(top, gsize)
 
     nominal = _nominal_scores(comp, pert)
@@ -212,7 +216,7 @@ def rank_uncertainty(
     nom_top = nom_rank <= k_top
     nom_bottom = nom_rank > gsize - k_top
 
-    counts = np.zeros((u, u), dtype=np.int64)
+    counts = np.zeros((u, gmax), dtype=np.int64)
     gcounts = np.zeros((u, len(names)), dtype=np.int64)
     s1 = np.zeros(u)
     s2 = np.zeros(u)
@@ -226,8 +230,8 @@ def rank_uncertainty(
         S = _draw_scores(comp, pert, b, rng)
         R = rank_within(S, comp.groups)
         counts += np.bincount(
-            (np.arange(u)[:, None] * u + (R - 1)).ravel(), minlength=u * u
-        ).reshape(u, u)
+            (np.arange(u)[:, None] * gmax + (R - 1)).ravel(), minlength=u * gmax
+        ).reshape(u, gmax)
         G = _apply_quota(_grade_index(S, cut, veto), S, grp, top_grade_share)
         gcounts += np.bincount(
             (np.arange(u)[:, None] * len(names) + G).ravel(), minlength=u * len(names)
@@ -296,7 +300,9 @@ def rank_uncertainty(
     return RankUncertainty(
         table=table,
         grades=pd.DataFrame(gprob, index=idx, columns=pd.Index(names, name="grade")),
-        rank_counts=pd.DataFrame(counts, index=idx, columns=pd.RangeIndex(1, u + 1, name="rank")),
+        rank_counts=pd.DataFrame(
+            counts, index=idx, columns=pd.RangeIndex(1, gmax + 1, name="rank")
+        ),
         sets=sets,
         n_draws=n_draws,
         perturbation=pert,
