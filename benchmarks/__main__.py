@@ -44,7 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     ap.add_argument("--only", nargs="*", default=[], help="benchmark module names (without bench_)")
     ap.add_argument("-o", "--output", default="reports/benchmarks.md")
+    ap.add_argument("--list", action="store_true", help="list the benchmark modules and exit")
     args = ap.parse_args(argv)
+    if args.list:
+        for name in _modules([]):
+            mod = importlib.import_module(f"benchmarks.{name}")
+            print(f"{name[6:]:<16} {getattr(mod, 'TITLE', name)}")
+        return 0
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     parts = [
         "# kmmodel benchmarks",
@@ -54,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
     ]
     failed = []
+    overview = []
     for name in _modules(args.only):
         mod = importlib.import_module(f"benchmarks.{name}")
         title = getattr(mod, "TITLE", name)
@@ -65,10 +72,15 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
             traceback.print_exc()
             parts += [f"## {title}", "", "FAILED (see console)", ""]
+            overview.append((name[6:], time.perf_counter() - t0, "FAILED"))
             continue
         text = _fmt(table)
         print(text, f"\n({time.perf_counter() - t0:.1f} s)\n", flush=True)
         parts += [f"## {title}", "", text, ""]
+        overview.append((name[6:], time.perf_counter() - t0, "ok"))
+    summary = pd.DataFrame(overview, columns=["benchmark", "wall seconds", "status"])
+    parts[4:4] = ["## Overview", "", _fmt(summary), ""]
+    print(_fmt(summary))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts), encoding="utf-8")
