@@ -92,7 +92,7 @@ def map_seeded(
     seqs = spawn_seeds(seed, len(tasks))
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm  # plain text bar: no ipywidgets needed in notebooks
 
         bar = tqdm(total=len(tasks), desc=desc, file=sys.stderr, leave=False)
     out: list[Outcome | None] = [None] * len(tasks)
