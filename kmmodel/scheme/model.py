@@ -106,7 +106,10 @@ class SchemeSpec(_Model):
 
 
 def _loc(err: dict) -> str:
-    return ".".join(str(p) for p in err["loc"] if not str(p).endswith("Rule"))
+    from kmmodel.scheme.rules import RULE_TYPES
+
+    # drop the discriminator tag pydantic puts in the path (rule.formula.expr -> rule.expr)
+    return ".".join(str(p) for p in err["loc"] if str(p) not in RULE_TYPES)
 
 
 def _msg(err: dict) -> str:

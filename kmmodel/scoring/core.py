@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -15,12 +17,15 @@ __all__ = ["compare", "score"]
 _COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
 
 
+@functools.cache
 def _default_units() -> pd.DataFrame | None:
+    """The shipped example units (read once; callers never modify it)."""
     from kmmodel import datasets
+    from kmmodel.errors import KmmodelError
 
     try:
         return datasets.load("units")
-    except Exception:  # pragma: no cover - shipped file missing
+    except KmmodelError:  # pragma: no cover - shipped file missing
         return None
 
 
@@ -46,7 +51,7 @@ def _prepare(scheme, observations, units, source) -> tuple:
     empty_u = unit_col.isna().to_numpy()
     if empty_u.any():
         probs.add(f"empty unit id in {rows_phrase(np.flatnonzero(empty_u))}", "column unit")
-    ii = pd.Categorical(ind_col, categories=ind_ids).codes
+    ii = pd.Index(ind_ids).get_indexer(ind_col.astype(object))
     bad_i = ii < 0
     if bad_i.any():
         rows = np.flatnonzero(bad_i)
@@ -63,8 +68,8 @@ def _prepare(scheme, observations, units, source) -> tuple:
         not_num = np.zeros(len(vals), bool)
     else:
         num = pd.to_numeric(raw, errors="coerce")
-        vals = num.to_numpy(dtype=float, na_value=np.nan)
-        not_num = (num.isna() & raw.notna()).to_numpy()
+        vals = np.array(num.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
+        not_num = np.array((num.isna() & raw.notna()).to_numpy(), dtype=bool, copy=True)
         if not_num.any():
             grade_map = {}
             for k, ind in enumerate(scheme.spec.indicators):
@@ -108,7 +113,8 @@ def _prepare(scheme, observations, units, source) -> tuple:
             [len(i.rule.levels) if i.rule.type == "grade" else 0 for i in scheme.spec.indicators]
             + [0]
         )[ii]
-        badg = g_rows & ((vals % 1 != 0) | (vals < 1) | (vals > n_lv))
+        with np.errstate(invalid="ignore"):
+            badg = g_rows & ((np.fmod(vals, 1) != 0) | (vals < 1) | (vals > n_lv))
         if badg.any():
             probs.add(
                 f"grade values must be a declared letter or its position 1..n in "

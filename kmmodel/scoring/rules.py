@@ -151,7 +151,7 @@ def achievement_block(rule_type: str, V: np.ndarray, inds: list, groups: np.ndar
 
 def veto_block(V: np.ndarray, inds: list) -> np.ndarray:
     """Boolean block: veto triggered (``value >= threshold``); missing counts as no incident."""
-    th = _row([i.rule.threshold for i in inds])
+    th = _row([i.rule.threshold if i.rule.active else np.inf for i in inds])
     return np.nan_to_num(V, nan=0.0) >= th
 
 
