@@ -20,7 +20,11 @@ NAMES = {"value", "target", "floor"}
         ("value / target", {"value": 3.0, "target": 4.0}, 0.75),
         ("min(value / target, 1)", {"value": 5.0, "target": 4.0}, 1.0),
         ("max(value, 0) ** 2", {"value": -3.0}, 0.0),
-        ("clip((value - floor) / (target - floor), 0, 1)", {"value": 75, "target": 90, "floor": 60}, 0.5),
+        (
+            "clip((value - floor) / (target - floor), 0, 1)",
+            {"value": 75, "target": 90, "floor": 60},
+            0.5,
+        ),
         ("1 if value >= target else 0", {"value": 2, "target": 1}, 1.0),
         ("-value + 10 % 3", {"value": 2}, -1.0),
         ("where(value > 1 and value < 3, 1, 0)", {"value": 2}, 1.0),

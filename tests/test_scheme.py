@@ -44,7 +44,9 @@ def test_shipped_scheme_follows_the_seed():
     assert t24["industrial_va_growth"] == pytest.approx(f["industrial_value_added_growth_2024"])
     assert t24["livelihood_spending_share"] == pytest.approx(f["livelihood_spending_share_2024"])
     assert t24["rural_income_growth"] == pytest.approx(f["rural_income_growth"])
-    assert ind.loc["green_power_manufacturing", "target"] == pytest.approx(f["yunnan_green_power_share"])
+    assert ind.loc["green_power_manufacturing", "target"] == pytest.approx(
+        f["yunnan_green_power_share"]
+    )
     assert (ind["kind"] == "veto").sum() >= 1
     assert set(ind.loc[ind["kind"] == "veto", "dimension"]) == {"common"}
 
@@ -88,7 +90,12 @@ def test_mof_scheme_follows_the_ministry_framework():
     s = km.scheme.shipped("mof_project_evaluation")
     assert list(s.dimensions["name"]) == ["决策", "过程", "产出", "效益"]
     # 财预〔2020〕10号: 90-100 优, 80-90 良, 60-80 中, below 60 差
-    assert [(g.name, g.min) for g in s.spec.grades] == [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
+    assert [(g.name, g.min) for g in s.spec.grades] == [
+        ("优", 90),
+        ("良", 80),
+        ("中", 60),
+        ("差", 0),
+    ]
     assert "满意度" in set(s.indicators["group"])
 
 
@@ -119,15 +126,39 @@ def test_every_problem_is_listed_with_its_location():
     ("change", "fragment"),
     [
         (lambda r: r.pop("total"), "scheme: total: Field required"),
-        (lambda r: r.__setitem__("missing", "guess"), "missing: Input should be 'zero', 'rescale' or 'error'"),
-        (lambda r: r["indicators"][0].__setitem__("points", 9), "dimension aspirational: indicator points add up to 16"),
-        (lambda r: r["indicators"][0]["rule"].__setitem__("floor", 0.05), "needs the target above the floor"),
-        (lambda r: r["indicators"][3]["rule"].__setitem__("steps", [[0.8, 1.5]]), "step shares must lie in [0, 1]"),
-        (lambda r: r["indicators"][7]["rule"].__setitem__("levels", {"A": 0.5, "B": 0.9}), "best first"),
+        (
+            lambda r: r.__setitem__("missing", "guess"),
+            "missing: Input should be 'zero', 'rescale' or 'error'",
+        ),
+        (
+            lambda r: r["indicators"][0].__setitem__("points", 9),
+            "dimension aspirational: indicator points add up to 16",
+        ),
+        (
+            lambda r: r["indicators"][0]["rule"].__setitem__("floor", 0.05),
+            "needs the target above the floor",
+        ),
+        (
+            lambda r: r["indicators"][3]["rule"].__setitem__("steps", [[0.8, 1.5]]),
+            "step shares must lie in [0, 1]",
+        ),
+        (
+            lambda r: r["indicators"][7]["rule"].__setitem__("levels", {"A": 0.5, "B": 0.9}),
+            "best first",
+        ),
         (lambda r: r["indicators"][8]["rule"].__setitem__("cap", 7), "deduction cap 7 exceeds"),
-        (lambda r: r["indicators"][2]["rule"].__setitem__("colour", "red"), "Extra inputs are not permitted"),
-        (lambda r: r.__setitem__("aggregation", {"indicators": "median"}), "aggregation.indicators"),
-        (lambda r: r["dimensions"].append({"id": "key", "name": "x", "points": 0}), "duplicate dimension ids ['key']"),
+        (
+            lambda r: r["indicators"][2]["rule"].__setitem__("colour", "red"),
+            "Extra inputs are not permitted",
+        ),
+        (
+            lambda r: r.__setitem__("aggregation", {"indicators": "median"}),
+            "aggregation.indicators",
+        ),
+        (
+            lambda r: r["dimensions"].append({"id": "key", "name": "x", "points": 0}),
+            "duplicate dimension ids ['key']",
+        ),
     ],
 )
 def test_single_problems_are_named(raw, change, fragment):

@@ -21,24 +21,105 @@ TOY = {
     "name": "toy",
     "year": 2025,
     "total": 100,
-    "grades": [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80}, {"name": "一般", "min": 60}, {"name": "较差", "min": 0}],
+    "grades": [
+        {"name": "优秀", "min": 90},
+        {"name": "良好", "min": 80},
+        {"name": "一般", "min": 60},
+        {"name": "较差", "min": 0},
+    ],
     "dimensions": [
         {"id": "a", "name": "A", "points": 50},
         {"id": "b", "name": "B", "points": 50},
     ],
     "indicators": [
-        {"id": "ratio_hi", "name": "r", "dimension": "a", "points": 10, "target": 0.761, "rule": {"type": "ratio", "floor": 0.9}},
-        {"id": "ratio_lo", "name": "r2", "dimension": "a", "points": 10, "direction": "lower", "target": 4.0, "rule": {"type": "ratio"}},
-        {"id": "linear", "name": "l", "dimension": "a", "points": 10, "target": 0.033, "rule": {"type": "linear", "floor": 0.0}},
-        {"id": "steps", "name": "s", "dimension": "a", "points": 10, "rule": {"type": "steps", "steps": [[0.8, 0.5], [0.9, 1.0]]}},
-        {"id": "passf", "name": "p", "dimension": "a", "points": 10, "target": 1, "rule": {"type": "pass_fail"}},
-        {"id": "deduct", "name": "d", "dimension": "b", "points": 10, "rule": {"type": "deduction", "per": 1.5, "cap": 6}},
-        {"id": "grade", "name": "g", "dimension": "b", "points": 10, "rule": {"type": "grade", "levels": {"A": 1, "B": 0.8, "C": 0.6, "D": 0}}},
-        {"id": "formula", "name": "f", "dimension": "b", "points": 10, "target": 90, "rule": {"type": "formula", "expr": "clip((value - floor) / (target - floor), 0, 1)", "floor": 60}},
-        {"id": "rank", "name": "k", "dimension": "b", "points": 20, "rule": {"type": "rank", "best": 1.0, "worst": 0.5}},
+        {
+            "id": "ratio_hi",
+            "name": "r",
+            "dimension": "a",
+            "points": 10,
+            "target": 0.761,
+            "rule": {"type": "ratio", "floor": 0.9},
+        },
+        {
+            "id": "ratio_lo",
+            "name": "r2",
+            "dimension": "a",
+            "points": 10,
+            "direction": "lower",
+            "target": 4.0,
+            "rule": {"type": "ratio"},
+        },
+        {
+            "id": "linear",
+            "name": "l",
+            "dimension": "a",
+            "points": 10,
+            "target": 0.033,
+            "rule": {"type": "linear", "floor": 0.0},
+        },
+        {
+            "id": "steps",
+            "name": "s",
+            "dimension": "a",
+            "points": 10,
+            "rule": {"type": "steps", "steps": [[0.8, 0.5], [0.9, 1.0]]},
+        },
+        {
+            "id": "passf",
+            "name": "p",
+            "dimension": "a",
+            "points": 10,
+            "target": 1,
+            "rule": {"type": "pass_fail"},
+        },
+        {
+            "id": "deduct",
+            "name": "d",
+            "dimension": "b",
+            "points": 10,
+            "rule": {"type": "deduction", "per": 1.5, "cap": 6},
+        },
+        {
+            "id": "grade",
+            "name": "g",
+            "dimension": "b",
+            "points": 10,
+            "rule": {"type": "grade", "levels": {"A": 1, "B": 0.8, "C": 0.6, "D": 0}},
+        },
+        {
+            "id": "formula",
+            "name": "f",
+            "dimension": "b",
+            "points": 10,
+            "target": 90,
+            "rule": {
+                "type": "formula",
+                "expr": "clip((value - floor) / (target - floor), 0, 1)",
+                "floor": 60,
+            },
+        },
+        {
+            "id": "rank",
+            "name": "k",
+            "dimension": "b",
+            "points": 20,
+            "rule": {"type": "rank", "best": 1.0, "worst": 0.5},
+        },
         {"id": "veto", "name": "v", "dimension": "b", "points": 0, "rule": {"type": "veto"}},
-        {"id": "bonus", "name": "+", "dimension": "a", "points": 2, "rule": {"type": "bonus", "per": 0.5}},
-        {"id": "penalty", "name": "-", "dimension": "b", "points": 3, "rule": {"type": "penalty", "per": 1.0}},
+        {
+            "id": "bonus",
+            "name": "+",
+            "dimension": "a",
+            "points": 2,
+            "rule": {"type": "bonus", "per": 0.5},
+        },
+        {
+            "id": "penalty",
+            "name": "-",
+            "dimension": "b",
+            "points": 3,
+            "rule": {"type": "penalty", "per": 1.0},
+        },
     ],
 }
 
@@ -128,7 +209,9 @@ def test_shipped_scores_match_an_independent_per_row_implementation():
                 rk = stats.rankdata(-grp.to_numpy(), method="min")[list(grp.index).index(unit)]
                 a = 1.0 - (1.0 - 0.4) * (rk - 1) / (len(grp) - 1)
             elif r.type in ("bonus", "penalty"):
-                expected[(unit, ind.id)] = (1 if r.type == "bonus" else -1) * min(r.per * v, ind.points)
+                expected[(unit, ind.id)] = (1 if r.type == "bonus" else -1) * min(
+                    r.per * v, ind.points
+                )
                 continue
             else:
                 continue
@@ -161,7 +244,9 @@ def test_aggregation_methods_against_closed_forms(seed):
     A[0, 2] = np.nan  # left out: the remaining weights are rescaled
     keep = [0, 1, 3, 4]
     assert aggregate(A, w, "weighted_sum")[0] == pytest.approx(A[0, keep] @ w[keep] / w[keep].sum())
-    assert aggregate(A, w, "geometric")[0] == pytest.approx(stats.gmean(A[0, keep], weights=w[keep]))
+    assert aggregate(A, w, "geometric")[0] == pytest.approx(
+        stats.gmean(A[0, keep], weights=w[keep])
+    )
 
 
 def test_compensability_orders_totals():
@@ -230,7 +315,10 @@ def test_missing_policies(toy):
     zero = km.score(toy, gap, missing="zero")
     z = zero.table.set_index("unit").loc["u1"]
     assert z["a"] == pytest.approx(full["a"] - 5.0)
-    assert "no observation: 0 points" in zero.explain("u1").set_index("indicator").loc["linear", "reason"]
+    assert (
+        "no observation: 0 points"
+        in zero.explain("u1").set_index("indicator").loc["linear", "reason"]
+    )
     resc = km.score(toy, gap, missing="rescale")
     r = resc.table.set_index("unit").loc["u1"]
     assert r["a"] == pytest.approx((full["a"] - 5.0) * 50 / 40)  # 4 of 5 indicators observed
@@ -264,14 +352,18 @@ def test_bad_observations_report_every_problem_at_once(toy):
     assert f"must be >= 0; negative in row {n + 6}" in msg
     assert f"empty value in row {n + 7}" in msg
     assert f"infinite value in row {n + 8}" in msg
-    with pytest.raises(DataError, match=rf"duplicate \(unit, indicator\) observations in rows 2, {n + 2}"):
+    with pytest.raises(
+        DataError, match=rf"duplicate \(unit, indicator\) observations in rows 2, {n + 2}"
+    ):
         km.score(toy, pd.concat([obs, extra.iloc[[2]]], ignore_index=True))
 
 
 def test_unknown_units_and_columns():
     s = km.scheme.shipped("kunming_2025")
     obs = km.datasets.load("observations_2025")
-    bad = pd.concat([obs, pd.DataFrame({"unit": ["atlantis"], "indicator": ["hotline_days"], "value": [3.0]})])
+    bad = pd.concat(
+        [obs, pd.DataFrame({"unit": ["atlantis"], "indicator": ["hotline_days"], "value": [3.0]})]
+    )
     with pytest.raises(DataError, match=r"unknown unit id\(s\) \['atlantis'\]"):
         km.score(s, bad)
     with pytest.raises(DataError, match="missing column"):
@@ -305,7 +397,9 @@ def test_achievement_and_weights_rebuild_the_total():
     assert ((A >= 0) & (A <= 1)).all().all()
     rebuilt = (A @ s.weights()).rename("t") + res.table.set_index("unit")["bonus"]
     t = res.table.set_index("unit")["total"]
-    pd.testing.assert_series_equal(rebuilt.clip(0, 100).sort_index(), t.sort_index(), check_names=False)
+    pd.testing.assert_series_equal(
+        rebuilt.clip(0, 100).sort_index(), t.sort_index(), check_names=False
+    )
 
 
 def test_compare_shows_rank_and_grade_changes():
@@ -321,7 +415,13 @@ def test_compare_shows_rank_and_grade_changes():
     same = km.compare(base, base)
     assert (same["rank_change"] == 0).all() and not same["grade_changed"].any()
     with pytest.raises(DataError, match="different units"):
-        km.compare(base, km.score(km.scheme.shipped("mof_project_evaluation"), km.datasets.load("observations_projects_2025")))
+        km.compare(
+            base,
+            km.score(
+                km.scheme.shipped("mof_project_evaluation"),
+                km.datasets.load("observations_projects_2025"),
+            ),
+        )
 
 
 def test_mof_items_and_grade_boundaries():
@@ -330,7 +430,9 @@ def test_mof_items_and_grade_boundaries():
     assert len(res.table) == 8  # seed: 8 expenditure items
     # 财预〔2020〕10号 bands: [90, 100] 优, [80, 90) 良, [60, 80) 中, below 60 差
     t = res.table
-    expected = np.select([t["total"] >= 90, t["total"] >= 80, t["total"] >= 60], ["优", "良", "中"], "差")
+    expected = np.select(
+        [t["total"] >= 90, t["total"] >= 80, t["total"] >= 60], ["优", "良", "中"], "差"
+    )
     assert (t["grade"] == expected).all()
     missing_one = km.datasets.load("observations_projects_2025").iloc[1:]
     with pytest.raises(DataError, match="missing observation"):

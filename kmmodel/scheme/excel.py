@@ -42,7 +42,13 @@ __all__ = ["COLUMNS", "parse_rule", "read_excel", "write_excel"]
 COLUMNS = ("一级指标", "二级指标", "三级指标", "分值", "评分标准", "目标值")
 OPTIONAL = ("指标编号", "单位", "方向", "规则")
 _REQUIRED = ("一级指标", "三级指标", "分值")
-_DIRECTIONS = {"正向": "higher", "逆向": "lower", "higher": "higher", "lower": "lower", "": "higher"}
+_DIRECTIONS = {
+    "正向": "higher",
+    "逆向": "lower",
+    "higher": "higher",
+    "lower": "lower",
+    "": "higher",
+}
 
 
 def _num(text: str):
@@ -166,7 +172,9 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
     if "方案" in wb.sheetnames:
         for r in _sheet_rows(wb["方案"])[1:]:
             if len(r) >= 2 and r[0]:
-                meta[r[0]] = _num(r[1]) if r[0] not in ("id", "name", "missing", "rank_by") else r[1]
+                meta[r[0]] = (
+                    _num(r[1]) if r[0] not in ("id", "name", "missing", "rank_by") else r[1]
+                )
     grades_txt = meta.pop("grades", "优秀:90 良好:80 一般:60 较差:0")
     grades = []
     for tok in str(grades_txt).split():
@@ -215,11 +223,16 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
         if direction is None:
             probs.add(f"方向 must be 正向/逆向 (higher/lower), got {get(r, '方向')!r}", loc)
         rule_txt = get(r, "规则") or ("ratio" if target is not None else "")
-        try:
-            rule = parse_rule(rule_txt)
-        except ValueError as exc:
-            probs.add(f"规则: {exc} (write e.g. 'ratio floor=0.5')", loc)
-            rule = {"type": "ratio"}
+        rule = {"type": "ratio"}
+        if not rule_txt:
+            probs.add(
+                "规则 is empty: give a rule (e.g. 'grade A=1 B=0.8') or a 目标值 for 'ratio'", loc
+            )
+        else:
+            try:
+                rule = parse_rule(rule_txt)
+            except ValueError as exc:
+                probs.add(f"规则: {exc} (write e.g. 'ratio floor=0.5')", loc)
         if current_dim not in dims:
             d = dims_sheet.get(current_dim) or {
                 "id": f"d{len(dims) + 1}",
