@@ -247,9 +247,11 @@ def _cross_check(head, grades, dims, inds, probs: Problems) -> None:
     # indicators
     good_inds = [(loc, i) for loc, i in inds if i is not None]
     iids = [i.id for _, i in good_inds]
+    reported: set[str] = set()
     for loc, ind in good_inds:
-        if iids.count(ind.id) > 1:
-            probs.add(f"duplicate indicator id {ind.id!r}", loc)
+        if iids.count(ind.id) > 1 and ind.id not in reported:
+            reported.add(ind.id)
+            probs.add(f"duplicate indicator id {ind.id!r} ({iids.count(ind.id)} times)", loc)
         if ind.dimension not in ids:
             probs.add(f"unknown dimension {ind.dimension!r}; expected one of {ids}", loc)
         r = ind.rule
