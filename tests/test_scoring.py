@@ -445,3 +445,24 @@ def test_same_inputs_same_numbers():
     a, b = km.score(s, obs), km.score(copy.deepcopy(s), obs.copy())
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.points, b.points)
+
+
+def test_shipped_observations_are_complete_and_score_under_the_error_policy():
+    for year in (2024, 2025):
+        s = km.scheme.shipped("kunming_2025", year=year)
+        res = km.score(s, km.datasets.load(f"observations_{year}"), missing="error")
+        assert len(res.table) == 18 and res.table["vetoed"].any()
+
+
+def test_aggregation_ranks_reports_agreement():
+    s = km.scheme.shipped("kunming_2025")
+    ranks, agree = km.scoring.aggregation_ranks(s, km.datasets.load("observations_2025"))
+    assert {"rank_weighted_sum", "rank_geometric", "rank_weakest_link"} <= set(ranks.columns)
+    assert set(agree["method"]) == {"geometric", "weakest_link"}
+    assert agree["spearman_vs_weighted_sum"].between(-1, 1).all()
+    base = km.score(s, km.datasets.load("observations_2025")).table.set_index("unit")["rank"]
+    pd.testing.assert_series_equal(
+        ranks.set_index("unit")["rank_weighted_sum"].sort_index(),
+        base.sort_index(),
+        check_names=False,
+    )

@@ -123,7 +123,7 @@ class ScoreResult:
                 [out, pd.DataFrame([_note("aggregation", raw - dims_sum, note)])], ignore_index=True
             )
         expected = float(out["points"].sum())
-        if abs(expected - trow["total"]) > 1e-6 and not trow["vetoed"]:
+        if abs(expected - trow["total"]) > 1e-6:
             out = pd.concat(
                 [
                     out,
