@@ -110,3 +110,35 @@ def test_explain_adds_up_to_the_total(obs):
     unit = res.table["unit"].iloc[0]
     ex = res.explain(unit)
     assert abs(ex["points"].sum() - res.table.set_index("unit").loc[unit, "total"]) < 1e-6
+
+
+LOWER = [i for i, r in IND.iterrows() if r["direction"] == "lower" and r["kind"] == "score"]
+
+
+@given(observations(), st.sampled_from(LOWER), st.integers(0, 17), st.floats(0.0, 5.0))
+@settings(max_examples=20)
+def test_raising_a_lower_is_better_value_never_raises_points(obs, ind, k, bump):
+    unit = UNITS["unit"].iloc[k]
+    up = obs.copy()
+    sel = (up["unit"] == unit) & (up["indicator"] == ind)
+    up.loc[sel, "value"] = up.loc[sel, "value"] + bump
+    key = ["unit", "indicator"]
+    p0 = score(obs).points.set_index(key).loc[(unit, ind), "points"]
+    p1 = score(up).points.set_index(key).loc[(unit, ind), "points"]
+    assert p1 <= p0 + 1e-12
+
+
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=2, max_size=12),
+    st.lists(st.floats(0.1, 10.0), min_size=12, max_size=12),
+)
+def test_aggregations_are_ordered_and_bounded(a, w):
+    from kmmodel.scoring.aggregate import aggregate
+
+    A = np.array([a])
+    w = np.array(w[: len(a)])
+    ws = aggregate(A, w, "weighted_sum")[0]
+    gm = aggregate(A, w, "geometric")[0]
+    wl = aggregate(A, w, "weakest_link")[0]
+    assert 0 <= wl <= gm + 1e-12 <= ws + 2e-12 <= 1 + 3e-12  # min <= geometric <= arithmetic
+    assert wl == min(a)
