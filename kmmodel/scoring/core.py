@@ -206,7 +206,8 @@ def score(
     missing : {"zero", "rescale", "error"}, optional
         Override the scheme's missing-observation policy: ``zero`` gives a missing
         indicator no points; ``rescale`` leaves it out and rescales its dimension
-        over the indicators observed; ``error`` raises listing every gap.
+        over the indicators observed (a dimension with none observed scores 0);
+        ``error`` raises listing every gap.
     source : str
         Name for error messages (e.g. the CSV path).
 

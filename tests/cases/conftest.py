@@ -1,4 +1,4 @@
-"""Collect YAML scoring cases (``tests/cases/case_*.yaml``) as pytest items.
+"""Collect YAML scoring cases (``tests/cases/*.yaml``) as pytest items.
 
 An analyst adds a case without writing Python, in the spirit of OpenFisca's YAML tests::
 
@@ -25,7 +25,8 @@ import yaml
 
 
 def pytest_collect_file(parent, file_path: Path):
-    if file_path.suffix in (".yaml", ".yml") and file_path.name.startswith("case_"):
+    # every YAML file directly in tests/cases/ (broken scheme fixtures live in broken/)
+    if file_path.suffix in (".yaml", ".yml") and file_path.parent == Path(__file__).parent:
         return CaseFile.from_parent(parent, path=file_path)
     return None
 
