@@ -337,7 +337,10 @@ def score(
         table[d] = D[:, k]
     table["bonus"] = bonus
     vnames = np.array([inds[c].id for c in vcols], dtype=object)
-    table["veto"] = [";".join(vnames[row]) for row in veto_hit] if len(vcols) else ""
+    veto_txt = np.full(n_u, "", dtype=object)
+    for j, name in enumerate(vnames):  # loop over veto rules, vectorised over units
+        veto_txt = veto_txt + np.where(veto_hit[:, j], ";" + name, "")
+    table["veto"] = pd.Series(veto_txt, dtype=object).str.removeprefix(";").to_numpy()
     table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
 
     # long points table
