@@ -466,3 +466,13 @@ def test_aggregation_ranks_reports_agreement():
         base.sort_index(),
         check_names=False,
     )
+
+
+def test_pefa_scoring_methods_reference():
+    """PEFA (2016) Framework, 'Scoring methodology': M1 (weakest link) gives the lowest
+    dimension score; M2 (averaging) of dimension scores A, B, C gives B (conversion table).
+    Letters as shares: A = 1, B = 0.75, C = 0.5, D = 0.25."""
+    A = np.array([[1.0, 0.75, 0.5]])
+    w = np.ones(3)
+    assert aggregate(A, w, "weakest_link")[0] == 0.5  # M1: C (PEFA adds a '+')
+    assert aggregate(A, w, "weighted_sum")[0] == 0.75  # M2: B
