@@ -106,7 +106,10 @@ class SchemeSpec(_Model):
 
 
 def _loc(err: dict) -> str:
-    return ".".join(str(p) for p in err["loc"] if not str(p).endswith("Rule"))
+    from kmmodel.scheme.rules import RULE_TYPES
+
+    # drop the discriminator tag pydantic puts in the path (rule.formula.expr -> rule.expr)
+    return ".".join(str(p) for p in err["loc"] if str(p) not in RULE_TYPES)
 
 
 def _msg(err: dict) -> str:
@@ -244,9 +247,11 @@ def _cross_check(head, grades, dims, inds, probs: Problems) -> None:
     # indicators
     good_inds = [(loc, i) for loc, i in inds if i is not None]
     iids = [i.id for _, i in good_inds]
+    reported: set[str] = set()
     for loc, ind in good_inds:
-        if iids.count(ind.id) > 1:
-            probs.add(f"duplicate indicator id {ind.id!r}", loc)
+        if iids.count(ind.id) > 1 and ind.id not in reported:
+            reported.add(ind.id)
+            probs.add(f"duplicate indicator id {ind.id!r} ({iids.count(ind.id)} times)", loc)
         if ind.dimension not in ids:
             probs.add(f"unknown dimension {ind.dimension!r}; expected one of {ids}", loc)
         r = ind.rule

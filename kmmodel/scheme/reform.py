@@ -17,7 +17,7 @@ set_points(scheme, indicator, points)          change one weight, dimension tota
 move_points(scheme, from_dim, to_dim, points)  move points between two dimensions
 set_target(scheme, indicator, target)          change a target
 set_rule(scheme, indicator, **params)          change rule parameters (or ``type=``)
-set_veto(scheme, indicator, action=..., ...)   change (or with ``enabled=False`` drop) a veto
+set_veto(scheme, indicator, action=..., ...)   change (or with ``enabled=False`` switch off) a veto
 set_aggregation(scheme, indicators=, dimensions=)  compensability per level
 set_missing(scheme, policy)                    missing-observation policy
 set_grades(scheme, bands, excellent_share_cap=...)  grade bands
@@ -154,18 +154,16 @@ def set_veto(
     enabled: bool = True,
 ):
     """Change a veto rule's ``action`` / ``threshold`` / ``cap_grade``; ``enabled=False``
-    removes the veto indicator from the scheme (a "no veto" reform)."""
+    switches the veto off (a "no veto" reform; the indicator and its observations stay)."""
     data = _data(scheme)
     ind = _find(data, indicator, scheme)
     if ind["rule"]["type"] != "veto":
         raise SchemeError(f"indicator {indicator!r} is not a veto", source=scheme.source)
-    if not enabled:
-        data["indicators"] = [i for i in data["indicators"] if i["id"] != indicator]
-        return _rebuild(scheme, data, f"drop_veto({indicator})")
+    ind["rule"]["active"] = bool(enabled)
     for k, v in (("action", action), ("threshold", threshold), ("cap_grade", cap_grade)):
         if v is not None:
             ind["rule"][k] = v
-    return _rebuild(scheme, data, f"set_veto({indicator})")
+    return _rebuild(scheme, data, f"set_veto({indicator}{'' if enabled else ', off'})")
 
 
 def set_aggregation(scheme, indicators: str | None = None, dimensions: str | None = None):

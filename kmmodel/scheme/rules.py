@@ -153,13 +153,15 @@ class VetoRule(RuleBase):
     Every triggered veto removes eligibility for the top grade (the grade is capped
     at ``cap_grade``, default the second band); ``action`` adds: ``cap_grade``
     (nothing more), ``zero_dimension`` (the indicator's dimension scores 0) or
-    ``disqualify`` (total 0 and the lowest grade).
+    ``disqualify`` (total 0 and the lowest grade). ``active: false`` keeps the
+    indicator (its observations stay valid) but switches the veto off.
     """
 
     type: Literal["veto"]
     action: Literal["cap_grade", "zero_dimension", "disqualify"] = "cap_grade"
     threshold: float = Field(1.0, gt=0, description="incidents that trigger the veto [count]")
     cap_grade: str | None = None
+    active: bool = Field(True, description="False keeps the indicator but never triggers")
 
 
 class BonusRule(RuleBase):

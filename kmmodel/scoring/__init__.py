@@ -14,5 +14,6 @@ from __future__ import annotations
 from kmmodel.scoring.aggregate import aggregate
 from kmmodel.scoring.core import compare, score
 from kmmodel.scoring.result import ScoreResult
+from kmmodel.scoring.sensitivity import aggregation_ranks
 
-__all__ = ["ScoreResult", "aggregate", "compare", "score"]
+__all__ = ["ScoreResult", "aggregate", "aggregation_ranks", "compare", "score"]

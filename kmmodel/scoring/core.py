@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -15,12 +17,15 @@ __all__ = ["compare", "score"]
 _COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
 
 
+@functools.cache
 def _default_units() -> pd.DataFrame | None:
+    """The shipped example units (read once; callers never modify it)."""
     from kmmodel import datasets
+    from kmmodel.errors import KmmodelError
 
     try:
         return datasets.load("units")
-    except Exception:  # pragma: no cover - shipped file missing
+    except KmmodelError:  # pragma: no cover - shipped file missing
         return None
 
 
@@ -43,10 +48,17 @@ def _prepare(scheme, observations, units, source) -> tuple:
     ind_ids = [i.id for i in scheme.spec.indicators]
     unit_col = observations["unit"]
     ind_col = observations["indicator"]
-    empty_u = unit_col.isna().to_numpy()
+    # units: hash-factorize (NaN -> -1), then order ids so results do not depend on row order
+    ucodes, uniq = pd.factorize(unit_col)
+    uniq = np.asarray(uniq, dtype=object).astype(str)
+    empty_u = ucodes < 0
     if empty_u.any():
         probs.add(f"empty unit id in {rows_phrase(np.flatnonzero(empty_u))}", "column unit")
-    ii = pd.Categorical(ind_col, categories=ind_ids).codes
+    order = np.argsort(uniq, kind="stable")
+    unit_ids = uniq[order]
+    where = np.empty(len(order), np.int64)
+    where[order] = np.arange(len(order))
+    ii = pd.Index(ind_ids).get_indexer(ind_col)
     bad_i = ii < 0
     if bad_i.any():
         rows = np.flatnonzero(bad_i)
@@ -63,8 +75,8 @@ def _prepare(scheme, observations, units, source) -> tuple:
         not_num = np.zeros(len(vals), bool)
     else:
         num = pd.to_numeric(raw, errors="coerce")
-        vals = num.to_numpy(dtype=float, na_value=np.nan)
-        not_num = (num.isna() & raw.notna()).to_numpy()
+        vals = np.array(num.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
+        not_num = np.array((num.isna() & raw.notna()).to_numpy(), dtype=bool, copy=True)
         if not_num.any():
             grade_map = {}
             for k, ind in enumerate(scheme.spec.indicators):
@@ -95,20 +107,22 @@ def _prepare(scheme, observations, units, source) -> tuple:
         probs.add(f"infinite value in {rows_phrase(np.flatnonzero(inf_v))}", "column value")
     # per-rule value domains
     types = np.array([i.rule.type for i in scheme.spec.indicators] + ["?"])
-    t_of_row = types[ii]
-    neg = np.isin(t_of_row, _COUNT_RULES + ("ratio",)) & (vals < 0)
+    nonneg = np.isin(types, _COUNT_RULES + ("ratio",))[ii]
+    is_grade = (types == "grade")[ii]
+    neg = nonneg & (vals < 0)
     if neg.any():
         probs.add(
             f"counts and ratio-rule values must be >= 0; negative in {rows_phrase(np.flatnonzero(neg))}",
             "column value",
         )
-    g_rows = (t_of_row == "grade") & ~np.isnan(vals)
+    g_rows = is_grade & ~np.isnan(vals)
     if g_rows.any():
         n_lv = np.array(
             [len(i.rule.levels) if i.rule.type == "grade" else 0 for i in scheme.spec.indicators]
             + [0]
         )[ii]
-        badg = g_rows & ((vals % 1 != 0) | (vals < 1) | (vals > n_lv))
+        with np.errstate(invalid="ignore"):
+            badg = g_rows & ((np.fmod(vals, 1) != 0) | (vals < 1) | (vals > n_lv))
         if badg.any():
             probs.add(
                 f"grade values must be a declared letter or its position 1..n in "
@@ -116,8 +130,6 @@ def _prepare(scheme, observations, units, source) -> tuple:
                 "column value",
             )
     # units and ranking groups
-    uu_all = unit_col.astype("string")
-    unit_ids = np.sort(pd.unique(uu_all.dropna().to_numpy(dtype=object)))
     if units is None:
         ref = _default_units()
         if ref is not None and scheme.spec.rank_by in ref.columns:
@@ -150,7 +162,7 @@ def _prepare(scheme, observations, units, source) -> tuple:
     else:
         groups = np.full(len(unit_ids), "all", dtype=object)
     probs.raise_if_any(DataError)
-    ui = np.searchsorted(unit_ids, uu_all.to_numpy(dtype=object))
+    ui = where[ucodes]
     n_u, n_i = len(unit_ids), len(ind_ids)
     flat = ui.astype(np.int64) * n_i + ii
     counts = np.bincount(flat, minlength=n_u * n_i)
@@ -194,7 +206,8 @@ def score(
     missing : {"zero", "rescale", "error"}, optional
         Override the scheme's missing-observation policy: ``zero`` gives a missing
         indicator no points; ``rescale`` leaves it out and rescales its dimension
-        over the indicators observed; ``error`` raises listing every gap.
+        over the indicators observed (a dimension with none observed scores 0);
+        ``error`` raises listing every gap.
     source : str
         Name for error messages (e.g. the CSV path).
 
@@ -324,25 +337,40 @@ def score(
         table[d] = D[:, k]
     table["bonus"] = bonus
     vnames = np.array([inds[c].id for c in vcols], dtype=object)
-    table["veto"] = [";".join(vnames[row]) for row in veto_hit] if len(vcols) else ""
+    veto_txt = np.full(n_u, "", dtype=object)
+    for j, name in enumerate(vnames):  # loop over veto rules, vectorised over units
+        veto_txt = veto_txt + np.where(veto_hit[:, j], ";" + name, "")
+    table["veto"] = pd.Series(veto_txt, dtype=object).str.removeprefix(";").to_numpy()
     table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
 
     # long points table
     P = np.where(scored[None, :], np.nan_to_num(A_sc, nan=0.0) * maxpts[None, :], 0.0)
     P[:, acols] = adj + 0.0  # no negative zeros
     mx = np.where(scored, maxpts, 0.0)
-    status = np.where(gap, "excluded" if policy == "rescale" else "missing", "ok")
+    # long table: categorical id columns (codes, not 2 million strings)
+    ind_ids = [i.id for i in inds]
+    ucodes = np.repeat(np.arange(n_u), n_i)
+    icodes = np.tile(np.arange(n_i), n_u)
+    dim_codes = np.array([dim_ids.index(i.dimension) for i in inds])
+    status_names = ["ok", "missing", "excluded"]
+    st_code = np.where(gap, 2 if policy == "rescale" else 1, 0)
+    kind_names = ["score", "veto", "adjustment"]
+    kind_code = np.array([kind_names.index(k) for k in kind])
+
+    def cat(codes, names):
+        return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
+
     points = pd.DataFrame(
         {
-            "unit": np.repeat(unit_ids, n_i),
-            "indicator": np.tile(np.array([i.id for i in inds], dtype=object), n_u),
-            "dimension": np.tile(np.array([i.dimension for i in inds], dtype=object), n_u),
+            "unit": cat(ucodes, unit_ids),
+            "indicator": cat(icodes, ind_ids),
+            "dimension": cat(dim_codes[icodes], dim_ids),
             "value": V.ravel(),
             "points": P.ravel(),
             "max_points": np.tile(mx, n_u),
             "achievement": np.where(scored[None, :], A_sc, np.nan).ravel(),
-            "status": status.ravel(),
-            "kind": np.tile(kind, n_u),
+            "status": cat(st_code.ravel(), status_names),
+            "kind": cat(kind_code[icodes], kind_names),
         }
     )
     vu, vc = np.nonzero(veto_hit)

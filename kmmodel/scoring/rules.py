@@ -33,8 +33,7 @@ def _ratio(V, inds):
     lower = _row([i.direction == "lower" for i in inds]).astype(bool)
     floor = _row([i.rule.floor for i in inds])
     cap = _row([i.rule.cap for i in inds])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(lower, np.where(V > 0, t / V, np.inf), V / t)
+    r = np.where(lower, np.where(V > 0, t / V, np.inf), V / t)
     a = np.where(r < floor, 0.0, np.minimum(r, cap) / cap)
     return np.where(np.isnan(V), np.nan, a)
 
@@ -144,14 +143,15 @@ def achievement_block(rule_type: str, V: np.ndarray, inds: list, groups: np.ndar
     groups : ndarray of str, shape (n_units,)
         Ranking group of each unit (used by ``rank`` rules).
     """
-    if rule_type == "rank":
-        return _rank(V, inds, groups)
-    return _BLOCKS[rule_type](V, inds)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if rule_type == "rank":
+            return _rank(V, inds, groups)
+        return _BLOCKS[rule_type](V, inds)
 
 
 def veto_block(V: np.ndarray, inds: list) -> np.ndarray:
     """Boolean block: veto triggered (``value >= threshold``); missing counts as no incident."""
-    th = _row([i.rule.threshold for i in inds])
+    th = _row([i.rule.threshold if i.rule.active else np.inf for i in inds])
     return np.nan_to_num(V, nan=0.0) >= th
 
 

@@ -1,0 +1,329 @@
+"""Excel indicator tables in the common Chinese layout, read and written.
+
+Layout of the sheet ``指标`` (or the first sheet), one row per indicator; a
+first-level cell left empty (e.g. from merged cells) repeats the one above:
+
+=========  ====================================================================
+column     meaning
+=========  ====================================================================
+一级指标    dimension name (required)
+二级指标    second-level group (optional text)
+三级指标    indicator name (required)
+分值        points [points] (required, a number)
+评分标准    scoring standard as text for readers (kept as the description)
+目标值      target [indicator unit] (a number, or empty)
+指标编号    indicator id, lower-case pinyin/ASCII (optional; default ``i01``, ``i02`` …)
+单位        indicator unit (optional: ``share``, ``days``, ``grade`` …)
+方向        ``正向``/``higher`` or ``逆向``/``lower`` (optional, default higher)
+规则        machine rule, e.g. ``ratio floor=0.5``, ``linear floor=0``,
+            ``steps 0.8:0.5 0.9:1``, ``grade A=1 B=0.8 C=0.6 D=0``, ``pass_fail``,
+            ``deduction per=1 cap=5``, ``rank best=1 worst=0.4``,
+            ``formula clip(value/target,0,1)``, ``veto action=cap_grade``,
+            ``bonus per=0.5``. Empty: ``ratio`` when a target is given.
+=========  ====================================================================
+
+An optional sheet ``方案`` holds key/value rows: ``id``, ``name``, ``total``, ``year``,
+``missing``, ``rank_by``, ``excellent_share_cap``, ``grades`` (``优:90 良:80 中:60 差:0``).
+An optional sheet ``维度`` (columns 编号, 名称, 分值) gives dimension ids and points;
+without it dimensions are numbered ``d1``, ``d2`` … and get the sum of their points.
+Every problem is reported with its Excel row (``Excel row 7``).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from kmmodel.errors import Problems, SchemeError
+
+__all__ = ["COLUMNS", "parse_rule", "read_excel", "write_excel"]
+
+COLUMNS = ("一级指标", "二级指标", "三级指标", "分值", "评分标准", "目标值")
+OPTIONAL = ("指标编号", "单位", "方向", "规则")
+_REQUIRED = ("一级指标", "三级指标", "分值")
+_DIRECTIONS = {
+    "正向": "higher",
+    "逆向": "lower",
+    "higher": "higher",
+    "lower": "lower",
+    "": "higher",
+}
+
+
+def _num(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def parse_rule(text: str) -> dict:
+    """Parse a compact rule cell (``"ratio floor=0.5"``) into a rule mapping.
+
+    Raises
+    ------
+    ValueError
+        Text that is not ``type [key=value ...]`` (or the steps / grade forms).
+    """
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("empty rule")
+    rtype, _, rest = text.partition(" ")
+    rest = rest.strip()
+    if rtype == "formula":
+        m = re.match(r"^(.*?)(?:\s+floor=([-\d.eE+]+))?$", rest)
+        out = {"type": "formula", "expr": m.group(1).strip()}
+        if m.group(2):
+            out["floor"] = float(m.group(2))
+        return out
+    if rtype == "steps":
+        steps = []
+        for tok in rest.split():
+            a, sep, b = tok.partition(":")
+            if not sep:
+                raise ValueError(f"steps need threshold:share pairs, got {tok!r}")
+            steps.append([float(a), float(b)])
+        return {"type": "steps", "steps": steps}
+    if rtype == "grade":
+        levels = {}
+        for tok in rest.split():
+            k, sep, v = tok.partition("=")
+            if not sep:
+                raise ValueError(f"grade levels need LETTER=share, got {tok!r}")
+            levels[k] = float(v)
+        return {"type": "grade", "levels": levels}
+    out: dict = {"type": rtype}
+    for tok in rest.split():
+        k, sep, v = tok.partition("=")
+        if not sep or not k:
+            raise ValueError(f"expected key=value, got {tok!r}")
+        out[k] = _num(v)
+    return out
+
+
+def format_rule(rule: dict) -> str:
+    """Inverse of :func:`parse_rule`."""
+    t = rule["type"]
+    if t == "formula":
+        return f"formula {rule['expr']}" + (
+            f" floor={rule['floor']:g}" if rule.get("floor") is not None else ""
+        )
+    if t == "steps":
+        return "steps " + " ".join(f"{a:g}:{b:g}" for a, b in rule["steps"])
+    if t == "grade":
+        return "grade " + " ".join(f"{k}={v:g}" for k, v in rule["levels"].items())
+    parts = [t] + [
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+        for k, v in rule.items()
+        if k != "type" and v is not None
+    ]
+    return " ".join(parts)
+
+
+def _cell(v) -> str:
+    return "" if v is None else str(v).strip()
+
+
+def _sheet_rows(ws) -> list[list[str]]:
+    return [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+
+
+def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
+    """Read an Excel indicator table into a scheme mapping.
+
+    Returns
+    -------
+    (dict, dict)
+        The scheme mapping (YAML format) and indicator id -> ``"Excel row N"`` for messages.
+
+    Raises
+    ------
+    SchemeError
+        Not a readable .xlsx, missing columns, or any row problem (all rows listed).
+    """
+    from openpyxl import load_workbook
+
+    path = Path(path)
+    src = str(path)
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise SchemeError(f"not a readable .xlsx workbook ({exc})", source=src) from None
+    probs = Problems(source=src)
+    sheet = "指标" if "指标" in wb.sheetnames else wb.sheetnames[0]
+    rows = _sheet_rows(wb[sheet])
+    if not rows:
+        raise SchemeError(f"sheet {sheet!r} is empty", source=src)
+    header = rows[0]
+    missing = [c for c in _REQUIRED if c not in header]
+    if missing:
+        raise SchemeError(
+            f"sheet {sheet!r} lacks column(s) {missing}; expected the layout {list(COLUMNS)}",
+            source=src,
+        )
+    col = {name: header.index(name) for name in COLUMNS + OPTIONAL if name in header}
+
+    def get(row, name):
+        i = col.get(name)
+        return row[i] if i is not None and i < len(row) else ""
+
+    meta: dict = {"id": path.stem.lower().replace("-", "_"), "name": path.stem, "total": None}
+    if "方案" in wb.sheetnames:
+        for r in _sheet_rows(wb["方案"])[1:]:
+            if len(r) >= 2 and r[0]:
+                meta[r[0]] = (
+                    _num(r[1]) if r[0] not in ("id", "name", "missing", "rank_by") else r[1]
+                )
+    grades_txt = meta.pop("grades", "优秀:90 良好:80 一般:60 较差:0")
+    grades = []
+    for tok in str(grades_txt).split():
+        name, sep, lo = tok.partition(":")
+        try:
+            grades.append({"name": name, "min": float(lo)})
+        except ValueError:
+            probs.add(f"grades: expected NAME:MIN pairs, got {tok!r}", "sheet 方案")
+    if "year" in meta and isinstance(meta["year"], float):
+        meta["year"] = int(meta["year"])
+    dims_sheet: dict[str, dict] = {}
+    if "维度" in wb.sheetnames:
+        for k, r in enumerate(_sheet_rows(wb["维度"])[1:], start=2):
+            if len(r) >= 3 and any(r[:3]):
+                try:
+                    dims_sheet[r[1]] = {"id": r[0], "name": r[1], "points": float(r[2])}
+                except ValueError:
+                    probs.add(f"分值 must be a number, got {r[2]!r}", f"sheet 维度, Excel row {k}")
+    dims: dict[str, dict] = {}
+    indicators, where = [], {}
+    current_dim = ""
+    for k, r in enumerate(rows[1:], start=2):
+        if not any(r):
+            continue
+        loc = f"Excel row {k}"
+        current_dim = get(r, "一级指标") or current_dim
+        name = get(r, "三级指标")
+        if not current_dim:
+            probs.add("一级指标 is empty (and no row above gives it)", loc)
+        if not name:
+            probs.add("三级指标 (indicator name) is empty", loc)
+        pts_txt = get(r, "分值")
+        try:
+            pts = float(pts_txt)
+        except ValueError:
+            probs.add(f"分值 must be a number, got {pts_txt!r}", loc)
+            pts = 0.0
+        tgt_txt = get(r, "目标值")
+        target = None
+        if tgt_txt:
+            try:
+                target = float(tgt_txt.rstrip("%")) / (100 if tgt_txt.endswith("%") else 1)
+            except ValueError:
+                probs.add(f"目标值 must be a number or empty, got {tgt_txt!r}", loc)
+        direction = _DIRECTIONS.get(get(r, "方向"))
+        if direction is None:
+            probs.add(f"方向 must be 正向/逆向 (higher/lower), got {get(r, '方向')!r}", loc)
+        rule_txt = get(r, "规则") or ("ratio" if target is not None else "")
+        rule = {"type": "ratio"}
+        if not rule_txt:
+            probs.add(
+                "规则 is empty: give a rule (e.g. 'grade A=1 B=0.8') or a 目标值 for 'ratio'", loc
+            )
+        else:
+            try:
+                rule = parse_rule(rule_txt)
+            except ValueError as exc:
+                probs.add(f"规则: {exc} (write e.g. 'ratio floor=0.5')", loc)
+        if current_dim not in dims:
+            d = dims_sheet.get(current_dim) or {
+                "id": f"d{len(dims) + 1}",
+                "name": current_dim,
+                "points": 0.0,
+            }
+            dims[current_dim] = dict(d)
+            dims[current_dim]["_sum"] = 0.0
+        if rule["type"] not in ("veto", "bonus", "penalty"):
+            dims[current_dim]["_sum"] += pts
+        iid = get(r, "指标编号") or f"i{len(indicators) + 1:02d}"
+        ind = {
+            "id": iid,
+            "name": name or f"row {k}",
+            "dimension": dims[current_dim]["id"],
+            "points": pts,
+            "unit": get(r, "单位"),
+            "direction": direction or "higher",
+            "rule": rule,
+            "group": get(r, "二级指标"),
+            "description": get(r, "评分标准"),
+        }
+        if target is not None:
+            ind["target"] = target
+        indicators.append(ind)
+        where[iid] = f"{loc} (indicator {iid})"
+    wb.close()
+    probs.raise_if_any(SchemeError)
+    dim_list = []
+    for d in dims.values():
+        s = d.pop("_sum")
+        if d["name"] not in dims_sheet:
+            d["points"] = s
+        dim_list.append(d)
+    if meta.get("total") is None:
+        meta["total"] = sum(d["points"] for d in dim_list)
+    raw = {**meta, "grades": grades, "dimensions": dim_list, "indicators": indicators}
+    raw.setdefault("year", 2025)
+    return raw, where
+
+
+def write_excel(scheme, path: str | Path) -> Path:
+    """Write a scheme as an Excel indicator table in the layout :func:`read_excel` reads.
+
+    The file is written to a temporary name and moved into place, so a failure leaves
+    no partial workbook.
+    """
+    from openpyxl import Workbook
+
+    from kmmodel.report.atomic import atomic_write_bytes
+
+    spec = scheme.spec
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标"
+    ws.append(list(COLUMNS + OPTIONAL))
+    dims = {d.id: d for d in spec.dimensions}
+    last = None
+    for ind in spec.indicators:
+        d = dims[ind.dimension].name
+        rule = ind.rule.model_dump(mode="python")
+        ws.append(
+            [
+                d if d != last else "",
+                ind.group,
+                ind.name,
+                float(ind.points),
+                ind.description,
+                ind.target if ind.target is not None else None,
+                ind.id,
+                ind.unit,
+                "正向" if ind.direction == "higher" else "逆向",
+                format_rule(rule),
+            ]
+        )
+        last = d
+    meta = wb.create_sheet("方案")
+    meta.append(["key", "value"])
+    for k in ("id", "name", "total", "year", "missing", "rank_by"):
+        meta.append([k, getattr(spec, k)])
+    if spec.excellent_share_cap is not None:
+        meta.append(["excellent_share_cap", spec.excellent_share_cap])
+    meta.append(["grades", " ".join(f"{g.name}:{g.min:g}" for g in spec.grades)])
+    dsheet = wb.create_sheet("维度")
+    dsheet.append(["编号", "名称", "分值"])
+    for d in spec.dimensions:
+        dsheet.append([d.id, d.name, float(d.points)])
+    import io
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
