@@ -150,7 +150,7 @@ def _batch(task: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
     b = sim.effort.shape[0]
     rows = np.arange(b)
     out: dict[str, list] = {m: [] for m in METRICS}
-    for name, (func, params) in task["methods"].items():
+    for func, params in task["methods"].values():
         t1 = totals(func(sim.year1, **params))
         t2 = totals(func(sim.year2, **params))
         tg = totals(func(gamed, **params))
