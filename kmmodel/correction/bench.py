@@ -48,6 +48,7 @@ __all__ = [
     "GRADES",
     "METRICS",
     "evaluate",
+    "evaluate_grid",
     "evaluate_reps",
     "grade",
     "kendall_tau_b",
@@ -353,3 +354,33 @@ def evaluate(
     ['method', 'metric', 'value', 'low', 'high']
     """
     return summarise(evaluate_reps(n_reps, seed, executor, **scenario))
+
+
+def evaluate_grid(
+    grid: Sequence[Mapping],
+    n_reps: int = 200,
+    seed: SeedLike = 0,
+    executor: Executor | None = None,
+    **common,
+) -> pd.DataFrame:
+    """Run :func:`evaluate` once per grid point (e.g. a sweep over ``k`` or ``exposure_error``).
+
+    Every grid point uses the same ``seed``, so they see the same simulated worlds
+    (common random numbers) and differences come from the swept setting alone.
+
+    Parameters
+    ----------
+    grid : sequence of dict
+        Keyword arguments of :func:`evaluate` per point (``{"exposure_error": 0.2}``,
+        ``{"params": {"coefficient": {"k": 0.5}}}`` …), merged over ``common``.
+
+    Returns
+    -------
+    DataFrame
+        :func:`evaluate`'s columns plus ``point`` (position in ``grid``).
+    """
+    frames = []
+    for i, point in enumerate(grid):
+        t = evaluate(n_reps, seed, executor, **{**common, **dict(point)})
+        frames.append(t.assign(point=i))
+    return pd.concat(frames, ignore_index=True)
