@@ -15,6 +15,7 @@ SENS = pd.DataFrame(
         "indicator": ["gdp", "gdp", "tax", "grain"],
         "event": ["epidemic", "drought", "epidemic", "drought"],
         "sensitivity": [0.5, 0.2, 0.3, 0.8],
+        "scale": ["level", "level", "level", "level"],
     }
 )
 
@@ -91,3 +92,18 @@ def test_arrays_combine_several_events_of_one_unit():
     assert s[0, 2] == pytest.approx(0.5 * 0.5 * 0.8 / 0.5)
     np.testing.assert_allclose(s[1], [0.2, 0.0, 0.8])
     np.testing.assert_allclose(s[2], 0.0)
+
+
+def test_shipped_sensitivity_loads():
+    df = km.datasets.load("shock_sensitivity")
+    assert df["sensitivity"].between(0, 1).all()
+    assert set(km.datasets.load("shocks")["event"]) <= set(df["event"])
+    assert set(df["scale"]) <= {"level", "growth"}
+
+
+def test_scale_must_be_one_per_indicator():
+    bad = SENS.assign(scale=["level", "growth", "level", "rate"])
+    with pytest.raises(DataError) as err:
+        shocks.validate(km.datasets.load("shocks").iloc[:0], bad)
+    assert "expected one of ('level', 'growth') in row 5" in str(err.value)
+    assert "['gdp'] have more than one scale" in str(err.value)

@@ -71,6 +71,66 @@ def make_shocks() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ASSUMPTION (illustrative, not measured): share of an indicator lost when a whole unit is
+# exposed to the reference event of a kind for a whole year. Indicators of the example
+# scheme (data/schemes/kunming_2025.yaml); ``growth`` indicators are corrected on the level
+# 1 + growth rate, so 0.06 means the level falls 6%.
+_SENSITIVITY = {
+    "epidemic": {
+        "industrial_va_growth": 0.06,
+        "rural_income_growth": 0.03,
+        "agri_exports_growth": 0.08,
+        "key_projects_completion": 0.30,
+        "budget_execution_rate": 0.15,
+        "practical_matters_completion": 0.30,
+        "hotline_days": 0.40,
+    },
+    "drought": {
+        "industrial_va_growth": 0.03,
+        "rural_income_growth": 0.08,
+        "agri_exports_growth": 0.15,
+        "green_power_manufacturing": 0.10,
+        "key_projects_completion": 0.10,
+        "practical_matters_completion": 0.10,
+    },
+    "earthquake": {
+        "industrial_va_growth": 0.04,
+        "key_projects_completion": 0.40,
+        "budget_execution_rate": 0.20,
+        "practical_matters_completion": 0.40,
+        "hotline_days": 0.30,
+    },
+    "flood": {
+        "rural_income_growth": 0.05,
+        "agri_exports_growth": 0.08,
+        "key_projects_completion": 0.20,
+        "practical_matters_completion": 0.20,
+    },
+}
+_GROWTH = {"industrial_va_growth", "rural_income_growth", "agri_exports_growth"}
+
+
+def make_sensitivity() -> pd.DataFrame:
+    """Indicator sensitivity to each event kind (hand-set assumptions, see ``_SENSITIVITY``)."""
+    rows = [
+        {
+            "indicator": ind,
+            "event": event,
+            "sensitivity": s,
+            "scale": "growth" if ind in _GROWTH else "level",
+        }
+        for event, table in _SENSITIVITY.items()
+        for ind, s in table.items()
+    ]
+    return pd.DataFrame(rows).sort_values(["indicator", "event"], ignore_index=True)
+
+
+def _check_sensitivity(df: pd.DataFrame, probs: Problems) -> None:
+    from kmmodel.correction.shocks import check_sensitivity
+
+    check_sensitivity(df, probs)
+
+
 def _check_shocks(df: pd.DataFrame, probs: Problems) -> None:
     from kmmodel import datasets
     from kmmodel.correction.shocks import check_shocks
@@ -96,5 +156,20 @@ DATASETS = [
         },
         generator=make_shocks,
         check=_check_shocks,
+    ),
+    Dataset(
+        name="shock_sensitivity",
+        file="shock_sensitivity.csv",
+        provenance="synthetic",
+        description="Assumed sensitivity of the example scheme's indicators to each event kind "
+        "(share lost at full exposure for a full year)",
+        columns={
+            "indicator": "string",
+            "event": "string",
+            "sensitivity": "float64",
+            "scale": "string",
+        },
+        generator=make_sensitivity,
+        check=_check_sensitivity,
     ),
 ]

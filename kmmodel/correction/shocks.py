@@ -17,8 +17,10 @@ description    string    what the (illustrative) event is
 =============  ========  ===========================================================
 
 **sensitivity** (``data/shock_sensitivity.csv``), one row per indicator and event kind:
-``indicator, event, sensitivity`` — the share of the indicator lost when the whole
-unit is exposed to the reference event for the whole year [share 0-1].
+``indicator, event, sensitivity, scale`` — the share of the indicator lost when the
+whole unit is exposed to the reference event for the whole year [share 0-1]; ``scale``
+is ``level`` (the value itself) or ``growth`` (a growth rate, corrected on the level
+``1 + rate`` so a negative rate never flips sign).
 
 :func:`arrays` turns both into the standard arrays of a
 :class:`kmmodel.correction.Panel`: for a unit hit by several events in one year,
@@ -46,7 +48,8 @@ __all__ = [
 ]
 
 SHOCK_COLUMNS = ("year", "unit", "event", "exposure", "months", "severity", "description")
-SENSITIVITY_COLUMNS = ("indicator", "event", "sensitivity")
+SENSITIVITY_COLUMNS = ("indicator", "event", "sensitivity", "scale")
+SCALES = ("level", "growth")
 
 
 def _rows(mask: pd.Series) -> str:
@@ -127,6 +130,16 @@ def check_sensitivity(
     bad = s.notna() & ((s < 0) | (s > 1))
     if bad.any():
         probs.add(f"sensitivity must lie in [0, 1] in {_rows(bad)}", "column sensitivity")
+    bad = ~df["scale"].isin(SCALES)
+    if bad.any():
+        probs.add(f"expected one of {SCALES} in {_rows(bad)}", "column scale")
+    mixed = df.groupby("indicator")["scale"].nunique()
+    if (mixed > 1).any():
+        probs.add(
+            f"indicator(s) {sorted(mixed.index[mixed > 1])} have more than one scale; "
+            "an indicator is either a level or a growth rate",
+            "column scale",
+        )
     if indicators is not None:
         bad = ~df["indicator"].isin(list(indicators))
         if bad.any():
