@@ -113,6 +113,10 @@ class Panel:
     scorer : callable
         ``scorer(value, target, direction) -> score`` [share 0-1]; defaults to
         :func:`ratio_score`. Real schemes pass their own rule.
+    prev_score : ndarray (..., U, I), optional
+        The previous period's scores [share 0-1] as that period's own scheme gave
+        them; by default they are recomputed with ``scorer`` from ``previous`` and
+        ``previous_target``.
     """
 
     actual: np.ndarray
@@ -126,6 +130,7 @@ class Panel:
     direction: np.ndarray
     group: np.ndarray
     scorer: Scorer = field(default=ratio_score, repr=False)
+    prev_score: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -138,7 +143,9 @@ class Panel:
         return self.scorer(value, target, self.direction)
 
     def previous_score(self) -> np.ndarray:
-        """The previous period's scores [share 0-1]."""
+        """The previous period's scores [share 0-1] (``prev_score`` when given)."""
+        if self.prev_score is not None:
+            return self.prev_score
         return self.scorer(self.previous, self.previous_target, self.direction)
 
     def impact(self) -> np.ndarray:
@@ -434,7 +441,7 @@ def counterfactual(panel: Panel, *, allow_penalty: bool = False) -> Adjusted:
         beta = np.minimum(beta, 0.0)
     beta = np.reshape(beta, lead + (1, 1))
     log_adj = _oriented_log(panel, panel.actual) - beta * x
-    value = np.exp(panel.direction * log_adj)
+    value = np.where(x > 0, np.exp(panel.direction * log_adj), panel.actual)
     return Adjusted(panel.score(value), _full_weights(panel))
 
 
