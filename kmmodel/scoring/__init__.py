@@ -1,0 +1,18 @@
+"""Scoring units against an assessment scheme: ``score``, ``compare``, the result.
+
+>>> import kmmodel as km
+>>> s = km.scheme.shipped("kunming_2025")
+>>> res = km.score(s, km.datasets.load("observations_2025"))
+>>> list(res.table.columns[:6])
+['unit', 'group', 'total', 'grade', 'rank', 'vetoed']
+>>> bool(res.table["total"].between(0, s.total).all())
+True
+"""
+
+from __future__ import annotations
+
+from kmmodel.scoring.aggregate import aggregate
+from kmmodel.scoring.core import compare, score
+from kmmodel.scoring.result import ScoreResult
+
+__all__ = ["ScoreResult", "aggregate", "compare", "score"]
