@@ -221,13 +221,26 @@ class Panel:
                 f" / indicators {names(bad.any(axis=(0, 1)), indicators)}",
                 "sensitivity",
             )
+        touched = (
+            np.asarray(self.exposure, dtype=float)[..., None]
+            * s.reshape(np.shape(self.sensitivity))
+        ) > 0
+        touched = np.broadcast_to(touched, a.shape).reshape(-1, n_u, n_i)
         for fname in ("actual", "previous"):
             arr = np.asarray(getattr(self, fname), dtype=float).reshape(-1, n_u, n_i)
-            bad = ~np.isfinite(arr) | (arr < 0)
+            bad = ~np.isfinite(arr)
             if bad.any():
                 probs.add(
-                    f"values must be finite and >= 0; not so for units {names(bad.any(axis=(0, 2)), units)}"
+                    f"values must be finite; not so for units {names(bad.any(axis=(0, 2)), units)}"
                     f" / indicators {names(bad.any(axis=(0, 1)), indicators)}",
+                    fname,
+                )
+            bad = touched & (arr <= 0)
+            if bad.any():
+                probs.add(
+                    "values a correction touches must be > 0 (a coefficient or a log change "
+                    "would flip sign; give growth rates scale 'growth'); not so for units "
+                    f"{names(bad.any(axis=(0, 2)), units)} / indicators {names(bad.any(axis=(0, 1)), indicators)}",
                     fname,
                 )
         w = np.asarray(self.weights, dtype=float)
