@@ -152,3 +152,50 @@ def test_vectorised_rank_correlations_match_scipy(x, y):
             continue
         assert rho[i] == pytest.approx(stats.spearmanr(x[i], y[i]).statistic, abs=1e-12)
         assert tau[i] == pytest.approx(stats.kendalltau(x[i], y[i]).statistic, abs=1e-12)
+
+
+def test_confidence_limits_stay_in_each_metrics_range():
+    t = correction.evaluate(seed=0, **SMALL)
+    shares = t.loc[t["metric"].isin(["grade_changes_undone"])]
+    assert (shares["low"] >= 0).all() and (shares["high"] <= 1).all()
+    corr = t.loc[t["metric"].isin(["spearman", "kendall", "stability"])]
+    assert (corr["high"] <= 1).all()
+
+
+def test_pareto_front_by_hand():
+    rows = [
+        ("a", 0.9, 0.5),  # fairest
+        ("b", 0.8, 0.1),  # cheaper to trust
+        ("c", 0.7, 0.3),  # dominated by b
+        ("d", 0.6, 0.0),  # cannot be gamed
+    ]
+    t = pd.DataFrame(
+        [(m, "spearman", f, f, f) for m, f, _ in rows]
+        + [(m, "gaming_payoff", g, g, g) for m, _, g in rows],
+        columns=["method", "metric", "value", "low", "high"],
+    )
+    assert correction.pareto(t) == ["a", "b", "d"]
+
+
+def test_scorecard_is_methods_by_metrics_with_intervals():
+    t = correction.evaluate(seed=0, methods=["none", "reweight"], **SMALL)
+    card = correction.scorecard(t, digits=2)
+    assert list(card.index) == ["none", "reweight"]
+    assert list(card.columns) == list(correction.METRICS)
+    assert card.loc["none", "gaming_payoff"] == "0.00 [0.00, 0.00]"
+
+
+def test_charts_have_one_panel_per_metric_and_a_point_per_method():
+    from kmmodel.correction import plots
+
+    t = correction.evaluate(seed=0, **SMALL)
+    fig = plots.plot_metrics(t, ncols=4)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(titled) == len(correction.METRICS)
+    assert len(titled[0].patches) == len(METHODS)
+    fig2 = plots.plot_tradeoff(t)
+    assert len(fig2.axes[0].texts) == len(METHODS)
+    grid = correction.evaluate_grid([{"severity": s} for s in (0.1, 0.4)], n_reps=10, batch_size=5)
+    assert set(grid["point"]) == {0, 1}
+    fig3 = plots.plot_sweep(grid, [0.1, 0.4], ["mae"], "severity")
+    assert len(fig3.axes[0].lines) == len(METHODS)

@@ -12,11 +12,14 @@ how easily they are gamed.
 - :func:`evaluate` — the seeded simulation bench -> tidy DataFrame
   ``method, metric, value, low, high``.
 - :mod:`~kmmodel.correction.shocks` — shock and sensitivity data, validated.
+- :func:`~kmmodel.correction.apply.apply` — the methods as reforms of a real scheme
+  (default: the example scheme, observations and shocks) -> ranking per method.
 - :mod:`~kmmodel.correction.plots` — the charts that explain the bench.
 """
 
 from __future__ import annotations
 
+from kmmodel.correction.apply import Application, apply
 from kmmodel.correction.bench import (
     GRADES,
     METRICS,
@@ -24,6 +27,8 @@ from kmmodel.correction.bench import (
     evaluate_grid,
     evaluate_reps,
     kendall_tau_b,
+    pareto,
+    scorecard,
     spearman_rho,
     summarise,
 )
@@ -44,12 +49,16 @@ __all__ = [
     "METHODS",
     "METRICS",
     "Adjusted",
+    "Application",
     "Panel",
+    "apply",
     "correct",
     "evaluate",
     "evaluate_grid",
     "evaluate_reps",
     "kendall_tau_b",
+    "pareto",
+    "scorecard",
     "ratio_score",
     "register",
     "simulate",

@@ -46,12 +46,15 @@ from kmmodel.rng import SeedLike
 
 __all__ = [
     "GRADES",
+    "HIGHER_IS_BETTER",
     "METRICS",
     "evaluate",
     "evaluate_grid",
     "evaluate_reps",
     "grade",
     "kendall_tau_b",
+    "pareto",
+    "scorecard",
     "spearman_rho",
     "summarise",
 ]
@@ -68,6 +71,17 @@ METRICS = (
     "gaming_payoff",
     "stability",
 )
+
+
+# natural range of each metric: confidence limits are clipped to it
+_BOUNDS = {
+    "spearman": (-1.0, 1.0),
+    "kendall": (-1.0, 1.0),
+    "stability": (-1.0, 1.0),
+    "grade_changes_undone": (0.0, 1.0),
+    "mae": (0.0, np.inf),
+    "overshoot": (0.0, np.inf),
+}
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -285,6 +299,7 @@ def summarise(reps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean per method and metric with a t-based confidence interval over replications.
 
     Replications where a metric is undefined (e.g. no unit was hit) are left out.
+    Confidence limits are clipped to the metric's own range (a share stays in [0, 1]).
     Returns columns ``method, metric, value, low, high``.
     """
     from scipy import stats
@@ -308,6 +323,10 @@ def summarise(reps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
             "high": out["mean"].to_numpy() + half,
         }
     )
+    lo_b = out["metric"].map(lambda m: _BOUNDS.get(m, (-np.inf, np.inf))[0]).to_numpy(dtype=float)
+    hi_b = out["metric"].map(lambda m: _BOUNDS.get(m, (-np.inf, np.inf))[1]).to_numpy(dtype=float)
+    out["low"] = np.clip(out["low"].to_numpy(), lo_b, hi_b)  # a metric's own range
+    out["high"] = np.clip(out["high"].to_numpy(), lo_b, hi_b)
     order = {m: i for i, m in enumerate(METRICS)}
     meth = {m: i for i, m in enumerate(reps["method"].unique())}
     key = out["method"].map(meth) * 100 + out["metric"].map(order).fillna(99)
@@ -384,3 +403,50 @@ def evaluate_grid(
         t = evaluate(n_reps, seed, executor, **{**common, **dict(point)})
         frames.append(t.assign(point=i))
     return pd.concat(frames, ignore_index=True)
+
+
+#: For each metric, whether a larger value is better (None: closer to 0 is better).
+HIGHER_IS_BETTER = {
+    "spearman": True,
+    "kendall": True,
+    "mae": False,
+    "grade_changes_undone": True,
+    "unaffected_places_lost": None,
+    "overshoot": False,
+    "gaming_payoff": False,
+    "stability": True,
+}
+
+
+def scorecard(table: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Methods x metrics, each cell ``value [low, high]`` as text (for a committee table)."""
+    fmt = f"{{:.{digits}f}}"
+    cell = table.assign(
+        text=[
+            f"{fmt.format(v)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+            for v, lo, hi in table[["value", "low", "high"]].itertuples(index=False)
+        ]
+    )
+    out = cell.pivot(index="method", columns="metric", values="text")
+    methods = list(dict.fromkeys(table["method"]))
+    metrics = [m for m in METRICS if m in out.columns] + [
+        m for m in out.columns if m not in METRICS
+    ]
+    return out.reindex(index=methods, columns=metrics)
+
+
+def pareto(
+    table: pd.DataFrame, fairness: str = "spearman", gaming: str = "gaming_payoff"
+) -> list[str]:
+    """Methods not dominated on (higher ``fairness``, lower ``gaming``), best fairness first.
+
+    A method is dominated when another is at least as fair and at least as hard to game,
+    and strictly better on one of the two (comparing means).
+    """
+    t = table.pivot(index="method", columns="metric", values="value")[[fairness, gaming]]
+    f, g = t[fairness].to_numpy(), t[gaming].to_numpy()
+    dom = ((f[None, :] >= f[:, None]) & (g[None, :] <= g[:, None])) & (
+        (f[None, :] > f[:, None]) | (g[None, :] < g[:, None])
+    )
+    keep = t.index[~dom.any(axis=1)]
+    return list(t.loc[keep].sort_values(fairness, ascending=False).index)

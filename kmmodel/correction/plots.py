@@ -40,6 +40,12 @@ METHOD_LABELS = {
 }
 
 
+def _cjk() -> None:
+    from kmmodel import plots
+
+    plots.setup()  # Chinese labels render on any machine
+
+
 def _label(method: str) -> str:
     return METHOD_LABELS.get(method, method)
 
@@ -47,6 +53,8 @@ def _label(method: str) -> str:
 def plot_metrics(table: pd.DataFrame, metrics: Sequence[str] | None = None, ncols: int = 4):
     """One panel per metric: each method's mean with its 95% confidence interval."""
     import matplotlib.pyplot as plt
+
+    _cjk()
 
     metrics = list(metrics or dict.fromkeys(table["metric"]))
     methods = list(dict.fromkeys(table["method"]))
@@ -76,6 +84,8 @@ def plot_tradeoff(table: pd.DataFrame, fairness: str = "spearman", gaming: str =
     """Fairness (rank correlation with true effort) against the payoff to exaggeration."""
     import matplotlib.pyplot as plt
 
+    _cjk()
+
     t = table.pivot(index="method", columns="metric", values=["value", "low", "high"])
     fig, ax = plt.subplots(figsize=(7, 5))
     x, y = t["value"][gaming], t["value"][fairness]
@@ -104,6 +114,8 @@ def plot_sweep(frame: pd.DataFrame, x: Sequence[float], metrics: Sequence[str], 
     """
     import matplotlib.pyplot as plt
 
+    _cjk()
+
     xs = np.asarray(x, dtype=float)
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=True):
@@ -123,6 +135,8 @@ def plot_sweep(frame: pd.DataFrame, x: Sequence[float], metrics: Sequence[str], 
 def plot_ranking(ranks: pd.DataFrame, labels: pd.Series | None = None):
     """Heat map of each unit's rank place under each method (rows: units, columns: methods)."""
     import matplotlib.pyplot as plt
+
+    _cjk()
 
     fig, ax = plt.subplots(figsize=(1.3 * ranks.shape[1] + 2.5, 0.35 * ranks.shape[0] + 1.2))
     im = ax.imshow(ranks.to_numpy(dtype=float), cmap="RdYlGn_r", aspect="auto")
