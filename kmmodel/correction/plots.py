@@ -149,6 +149,7 @@ def plot_ranking(ranks: pd.DataFrame, labels: pd.Series | None = None):
     )
     names = ranks.index if labels is None else [labels.get(u, u) for u in ranks.index]
     ax.set_yticks(range(ranks.shape[0]), names, fontsize=8)
+    ax.grid(False)
     for (i, j), v in np.ndenumerate(ranks.to_numpy(dtype=float)):
         ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7)
     fig.colorbar(im, ax=ax, label="名次 rank (1 = best)")
