@@ -137,3 +137,11 @@ def test_vetoes_cannot_be_corrected(inputs):
 def test_bad_coefficient_parameters_are_named(inputs):
     with pytest.raises(DataError, match="k must be a finite number >= 0"):
         apply(["coefficient"], **inputs, params={"coefficient": {"k": -1.0}})
+
+
+def test_uncapped_coefficient_that_would_divide_by_zero_names_units_and_indicators(inputs):
+    with pytest.raises(DataError) as err:
+        apply(["coefficient"], **inputs, params={"coefficient": {"k": 20.0, "cap": None}})
+    text = str(err.value)
+    assert "divide by zero or flip sign" in text
+    assert "xundian" in text and "key_projects_completion" in text

@@ -223,6 +223,8 @@ def build_panel(
         group=pd.factorize(groups)[0],
         scorer=_engine_scorer(ctx),
         prev_score=prev_score,
+        unit_ids=tuple(unit_ids),
+        indicator_ids=tuple(inds),
     )
     panel.check(units=unit_ids, indicators=inds, source="correction.apply")
     return panel, base

@@ -117,6 +117,8 @@ class Panel:
         The previous period's scores [share 0-1] as that period's own scheme gave
         them; by default they are recomputed with ``scorer`` from ``previous`` and
         ``previous_target``.
+    unit_ids, indicator_ids : tuple of str, optional
+        Labels used in error messages (default: positions).
     """
 
     actual: np.ndarray
@@ -131,6 +133,8 @@ class Panel:
     group: np.ndarray
     scorer: Scorer = field(default=ratio_score, repr=False)
     prev_score: np.ndarray | None = field(default=None, repr=False)
+    unit_ids: tuple | None = field(default=None, repr=False)
+    indicator_ids: tuple | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -166,6 +170,8 @@ class Panel:
         if a.ndim < 2:
             raise DataError("actual must have shape (..., units, indicators)", source=source)
         n_u, n_i = a.shape[-2:]
+        units = units if units is not None else self.unit_ids
+        indicators = indicators if indicators is not None else self.indicator_ids
         units = list(units) if units is not None else [f"unit {j}" for j in range(n_u)]
         indicators = (
             list(indicators) if indicators is not None else [f"indicator {j}" for j in range(n_i)]
@@ -314,12 +320,14 @@ def _check_coefficient(panel: Panel, k: float, cap: float | None) -> None:
         if (x >= 1).any():
             n_u, n_i = panel.shape[-2:]
             hit = (x >= 1).reshape(-1, n_u, n_i)
-            units = np.flatnonzero(hit.any(axis=(0, 2)))
-            inds = np.flatnonzero(hit.any(axis=(0, 1)))
+            u_lab = panel.unit_ids or [f"unit {j}" for j in range(n_u)]
+            i_lab = panel.indicator_ids or [f"indicator {j}" for j in range(n_i)]
+            units = [str(u_lab[j]) for j in np.flatnonzero(hit.any(axis=(0, 2)))[:10]]
+            inds = [str(i_lab[j]) for j in np.flatnonzero(hit.any(axis=(0, 1)))[:10]]
             raise DataError(
-                f"k x exposure x sensitivity reaches {x.max():.3g} >= 1 (units at positions "
-                f"{units.tolist()}, indicators at positions {inds.tolist()}): 1 / (1 - k e s) would "
-                "divide by zero or flip sign; lower k or set a cap",
+                f"k x exposure x sensitivity reaches {x.max():.3g} >= 1 (units {', '.join(units)}; "
+                f"indicators {', '.join(inds)}): 1 / (1 - k e s) would divide by zero or flip "
+                "sign; lower k or set a cap",
                 source="coefficient",
             )
 
@@ -459,8 +467,9 @@ def counterfactual(panel: Panel, *, allow_penalty: bool = False) -> Adjusted:
 
 
 def correct(method: str | Callable[..., Adjusted], panel: Panel, **params) -> Adjusted:
-    """Apply a method (name in :data:`METHODS` or a function) to a validated panel."""
+    """Validate ``panel`` (:meth:`Panel.check`) and apply a method (name or function)."""
     func = _resolve(method)
+    panel.check()
     return func(panel, **params)
 
 
