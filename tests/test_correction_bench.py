@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
@@ -199,3 +199,25 @@ def test_charts_have_one_panel_per_metric_and_a_point_per_method():
     assert set(grid["point"]) == {0, 1}
     fig3 = plots.plot_sweep(grid, [0.1, 0.4], ["mae"], "severity")
     assert len(fig3.axes[0].lines) == len(METHODS)
+
+
+@settings(max_examples=8)
+@given(
+    st.floats(0.0, 0.8),
+    st.floats(0.05, 1.0),
+    st.floats(0.0, 0.6),
+    st.integers(0, 2**16),
+)
+def test_metrics_stay_in_their_ranges_for_any_scenario(severity, share, err, seed):
+    t = correction.evaluate(
+        n_reps=6, batch_size=3, seed=seed, severity=severity, shock_share=share, exposure_error=err
+    ).set_index(["method", "metric"])
+    v = t["value"]
+    corr = v[v.index.get_level_values("metric").isin(["spearman", "kendall", "stability"])]
+    assert ((corr >= -1 - 1e-12) & (corr <= 1 + 1e-12)).all()
+    assert (v.xs("mae", level="metric") >= 0).all()
+    undone = v.xs("grade_changes_undone", level="metric").dropna()
+    assert ((undone >= 0) & (undone <= 1)).all()
+    assert v["none", "gaming_payoff"] == 0 or np.isnan(v["none", "gaming_payoff"])
+    ci = t.dropna(subset=["value"])
+    assert (ci["low"] <= ci["value"] + 1e-12).all() and (ci["value"] <= ci["high"] + 1e-12).all()

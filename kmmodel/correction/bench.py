@@ -298,14 +298,16 @@ def evaluate_reps(
 def summarise(reps: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Mean per method and metric with a t-based confidence interval over replications.
 
-    Replications where a metric is undefined (e.g. no unit was hit) are left out.
+    Replications where a metric is undefined (e.g. no unit was hit) are left out; a
+    metric undefined in every replication gets NaN.
     Confidence limits are clipped to the metric's own range (a share stays in [0, 1]).
     Returns columns ``method, metric, value, low, high``.
     """
     from scipy import stats
 
-    d = reps.dropna(subset=["value"])
-    agg = d.groupby(["method", "metric"], sort=False)["value"].agg(["mean", "std", "count"])
+    # mean/std/count skip NaN: an undefined replication is left out; a metric undefined
+    # in every replication keeps its row with NaN value and limits
+    agg = reps.groupby(["method", "metric"], sort=False)["value"].agg(["mean", "std", "count"])
     n = agg["count"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         half = (
