@@ -365,6 +365,11 @@ def target_rebase(panel: Panel, *, use_sensitivity: bool = True) -> Adjusted:
     target / (1 - m/12 * exposure * s) where less is better (Medicare ACO rule:
     months-affected share x population-affected share), ``s`` the sensitivity
     (or 1 for every indicator when ``use_sensitivity`` is False).
+
+    Notes
+    -----
+    The ACO rule scales an ACO's *shared losses* by that share; here the same share
+    scales the target the unit is scored against (an adaptation, not the CMS rule).
     """
     s = panel.sensitivity if use_sensitivity else (panel.sensitivity > 0).astype(float)
     share = (panel.months / 12.0 * panel.exposure)[..., None] * s
@@ -410,6 +415,12 @@ def reweight(panel: Panel, *, min_exposure: float = 0.25, min_sensitivity: float
     exceeds ``min_sensitivity`` (MIPS extreme-and-uncontrollable reweighting). When
     every indicator of a unit would be dropped, the unit keeps its previous
     period's scores with full weights (MIPS gives a neutral score in that case).
+
+    Notes
+    -----
+    MIPS moves a reweighted category's weight to named other categories by a fixed
+    table; here the remaining indicators keep their relative weights (proportional
+    rescaling), which needs no table per scheme.
     """
     now = panel.score()
     aff = _affected(panel, min_exposure, min_sensitivity)
