@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ def test_same_seed_same_table_whatever_the_executor():
     with ThreadPoolExecutor(2) as ex:
         threads = correction.evaluate(seed=5, executor=ex, **SMALL)
     pd.testing.assert_frame_equal(serial, threads)
+    with ProcessPoolExecutor(2) as ex:
+        procs = correction.evaluate(seed=5, executor=ex, **SMALL)
+    pd.testing.assert_frame_equal(serial, procs)
     other = correction.evaluate(seed=6, **SMALL)
     assert not np.allclose(serial["value"], other["value"])
 
