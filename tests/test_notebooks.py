@@ -36,8 +36,12 @@ def test_notebook_is_stored_clean(path):
 def two_runs(tmp_path_factory):
     from kmmodel.report import run_reports
 
-    first = run_reports(output_dir=tmp_path_factory.mktemp("run1"), progress=False, timings=False)
-    second = run_reports(output_dir=tmp_path_factory.mktemp("run2"), progress=False, timings=False)
+    first = run_reports(
+        output_dir=tmp_path_factory.mktemp("run1"), progress=False, timings=False, jobs=2
+    )
+    second = run_reports(
+        output_dir=tmp_path_factory.mktemp("run2"), progress=False, timings=False, jobs=2
+    )
     return first, second
 
 

@@ -142,6 +142,7 @@ def test_params_from_yaml_file_per_notebook(nb_dir, tmp_path):
         (["--param", "zzz=1"], "no selected notebook has a parameter 'zzz'"),
         (["--params", "/nonexistent/p.yaml"], "parameter file not found"),
         (["--timeout", "0"], "--timeout must be positive"),
+        (["--jobs", "0"], "--jobs must be at least 1"),
     ],
 )
 def test_input_errors_exit_2_and_write_nothing(nb_dir, tmp_path, capsys, args, message):

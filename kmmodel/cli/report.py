@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 COMMAND = "report"
@@ -41,6 +42,14 @@ def register(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="leave run times out of index.html (fully reproducible)",
     )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        metavar="N",
+        help="notebooks run at once (default: 2, or 1 on a one-core machine)",
+    )
     p.add_argument("--notebooks-dir", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument(
         "--list", action="store_true", help="list notebooks and their parameters, run nothing"
@@ -68,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         no_input=args.no_input,
         timeout=args.timeout,
         timings=not args.no_timings,
+        jobs=args.jobs,
     )
     index = report.output_dir / "index.html"
     if report.failed:

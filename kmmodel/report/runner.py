@@ -300,6 +300,36 @@ def run_one(
     )
 
 
+def _run_parallel(chosen, nb_params, kernel, out, timeout, no_input, jobs, progress):
+    """Run notebooks in worker processes; results come back in reading order."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    results: dict[Path, NotebookRun] = {}
+    ctx = mp.get_context("spawn")  # fresh interpreters: no state shared between notebooks
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chosen)), mp_context=ctx) as pool:
+        futures = {
+            pool.submit(run_one, p, nb_params[p], kernel, out, timeout, no_input): p for p in chosen
+        }
+        if progress:
+            names = ", ".join(p.stem for p in chosen)
+            print(f"running {len(chosen)} notebooks, {jobs} at a time: {names}", file=sys.stderr)
+        for done, fut in enumerate(as_completed(futures), 1):
+            path = futures[fut]
+            try:
+                run = fut.result()
+            except Exception as exc:  # the worker died: report it like a failed notebook
+                run = NotebookRun(path.stem, path.stem, "failed", 0.0, "", f"runner: {exc}", "")
+            results[path] = run
+            if progress:
+                print(
+                    f"[{done}/{len(chosen)}] {run.name} {run.status} ({run.seconds:.1f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return [results[p] for p in chosen]
+
+
 # ---------------------------------------------------------------- index
 def index_html(report: ReportRun, timings: bool = True) -> str:
     """The report index: one row per notebook with status, run time and summary."""
@@ -360,6 +390,7 @@ def run_reports(
     timeout: float = DEFAULT_TIMEOUT,
     timings: bool = True,
     progress: bool = True,
+    jobs: int = 1,
 ) -> ReportRun:
     """Run notebooks and write HTML reports plus ``index.html``.
 
@@ -383,6 +414,9 @@ def run_reports(
         Show run times in the index (the only run-dependent content).
     progress : bool
         Print which notebook runs to stderr.
+    jobs : int
+        Notebooks run at once (each in its own kernel process). Reports do not
+        depend on it.
 
     Raises
     ------
@@ -396,6 +430,8 @@ def run_reports(
     out = Path(output_dir) if output_dir else paths.reports_dir()
     if not nb_dir.is_dir():
         raise ReportError(f"notebook folder not found: {nb_dir}")
+    if jobs < 1:
+        raise ReportError(f"--jobs must be at least 1, got {jobs}")
     if timeout is not None and timeout <= 0:
         raise ReportError(f"--timeout must be positive seconds, got {timeout}")
     chosen = select(discover(nb_dir), only)
@@ -413,12 +449,19 @@ def run_reports(
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
     with running_interpreter_kernel(env) as kernel:
-        for i, path in enumerate(chosen, 1):
-            if progress:
-                print(f"[{i}/{len(chosen)}] {path.stem} ...", end="", file=sys.stderr, flush=True)
-            run = run_one(path, nb_params[path], kernel, out, timeout, no_input)
-            report.runs.append(run)
-            if progress:
-                print(f" {run.status} ({run.seconds:.1f} s)", file=sys.stderr, flush=True)
+        if jobs <= 1 or len(chosen) == 1:
+            for i, path in enumerate(chosen, 1):
+                if progress:
+                    print(
+                        f"[{i}/{len(chosen)}] {path.stem} ...", end="", file=sys.stderr, flush=True
+                    )
+                run = run_one(path, nb_params[path], kernel, out, timeout, no_input)
+                report.runs.append(run)
+                if progress:
+                    print(f" {run.status} ({run.seconds:.1f} s)", file=sys.stderr, flush=True)
+        else:
+            report.runs.extend(
+                _run_parallel(chosen, nb_params, kernel, out, timeout, no_input, jobs, progress)
+            )
     atomic_write_text(out / "index.html", index_html(report, timings=timings))
     return report
