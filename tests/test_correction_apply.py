@@ -145,3 +145,19 @@ def test_uncapped_coefficient_that_would_divide_by_zero_names_units_and_indicato
     text = str(err.value)
     assert "divide by zero or flip sign" in text
     assert "xundian" in text and "key_projects_completion" in text
+
+
+def test_a_missing_observation_stays_missing_when_re_scored(inputs):
+    obs = inputs["observations"]
+    pair = ["hotline_days", "key_projects_completion"]
+    gap = (obs["unit"] == "wuhua") & obs["indicator"].isin(pair)
+    obs = obs.loc[~gap].reset_index(drop=True)
+    sens = inputs["sensitivity"].loc[lambda d: d["indicator"].isin(pair)]
+    res = apply(["none", "coefficient"], **{**inputs, "observations": obs, "sensitivity": sens})
+    eng = km.score(inputs["scheme"], obs).table.set_index("unit")["total"]
+    t = res.table.set_index(["method", "unit"])["total"]
+    assert t["none", "wuhua"] == pytest.approx(eng["wuhua"], abs=1e-9)
+    # wuhua's only sensitive indicators are missing: nothing to lift (and no free points);
+    # panlong, hit by the same epidemic and observed, is lifted
+    assert t["coefficient", "wuhua"] == pytest.approx(t["none", "wuhua"], abs=1e-9)
+    assert t["coefficient", "panlong"] > t["none", "panlong"]

@@ -75,6 +75,7 @@ class _Context:
     base_target: np.ndarray  # (I,) panel form, placeholder where no target
     has_target: np.ndarray  # (I,) bool
     unit_frame: pd.DataFrame | None
+    missing: np.ndarray  # (U, I) bool: no observation, stays missing when re-scored
 
 
 def _engine_scorer(ctx: _Context):
@@ -97,7 +98,7 @@ def _engine_scorer(ctx: _Context):
 
     def scorer(value: np.ndarray, target: np.ndarray, direction: np.ndarray) -> np.ndarray:
         value = np.asarray(value, dtype=float)
-        raw_v = np.where(ctx.growth, value - 1.0, value)
+        raw_v = np.where(ctx.missing, np.nan, np.where(ctx.growth, value - 1.0, value))
         out = achievement(ctx.scheme, raw_v)
         t = np.broadcast_to(np.asarray(target, dtype=float), value.shape)
         moved = ctx.has_target & ~np.isclose(t, ctx.base_target, rtol=1e-12, atol=0)
@@ -197,6 +198,8 @@ def build_panel(
     prev_res = score(prev_scheme, previous_observations, units=units)
     prev_score = prev_res.achievement().reindex(index=unit_ids, columns=inds).fillna(0.0).to_numpy()
     exposure, months, sens = shock_data.arrays(shocks, sensitivity, unit_ids, inds, scheme.year)
+    missing = np.isnan(actual)  # nothing observed, nothing to correct: kept missing
+    sens = np.where(missing, 0.0, sens)
     groups = base.table.set_index("unit")["group"].reindex(unit_ids).astype(str)
     ctx = _Context(
         scheme=scheme,
@@ -209,11 +212,12 @@ def build_panel(
         base_target=base_target,
         has_target=has_target,
         unit_frame=units,
+        missing=missing,
     )
     panel = Panel(
-        actual=np.nan_to_num(actual, nan=0.0),
+        actual=np.where(missing, 1.0, actual),  # placeholder; re-scored as missing
         target=base_target,
-        previous=np.nan_to_num(previous, nan=0.0),
+        previous=np.where(np.isnan(previous), 1.0, previous),
         previous_target=prev_target,
         exposure=exposure,
         months=months,
