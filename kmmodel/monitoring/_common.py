@@ -30,7 +30,8 @@ def numeric_column(df: pd.DataFrame, col: str, source: str, probs: Problems | No
     v = pd.to_numeric(df[col], errors="coerce").astype(float)
     bad = ~np.isfinite(v.to_numpy())
     own = probs is None
-    probs = probs or Problems(source=source)
+    if own:
+        probs = Problems(source=source)
     if bad.any():
         probs.add(f"expected finite numbers in {rows_phrase(np.flatnonzero(bad))}", f"column {col}")
     if own:

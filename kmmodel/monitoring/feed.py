@@ -82,9 +82,9 @@ def feed_problems(feed: pd.DataFrame) -> pd.DataFrame:
     dup = key.duplicated(keep=False).to_numpy() & y.notna().to_numpy() & m.notna().to_numpy()
     found.append((dup, "month", "duplicate unit x indicator x year x month"))
     # cumulative actuals must not decrease; the target must not change within a year
-    order = key.assign(_pos=np.arange(len(df)), _a=a, _t=t).sort_values(
-        ["unit", "indicator", "year", "month", "_pos"], kind="stable"
-    )
+    ok_month = ~bad_m & m.notna()
+    order = key.assign(_pos=np.arange(len(df)), _a=a, _t=t)[ok_month.to_numpy()]
+    order = order.sort_values(["unit", "indicator", "year", "month", "_pos"], kind="stable")
     same = (
         (order["unit"] == order["unit"].shift())
         & (order["indicator"] == order["indicator"].shift())
@@ -94,7 +94,8 @@ def feed_problems(feed: pd.DataFrame) -> pd.DataFrame:
     dec_mask = np.zeros(len(df), bool)
     dec_mask[order.loc[dec, "_pos"].to_numpy()] = True
     found.append((dec_mask, "actual", "cumulative actual decreases from the previous month"))
-    tchg = same & (order["_t"] != order["_t"].shift()) & order["_t"].notna()
+    prev_t = order["_t"].shift()
+    tchg = same & (order["_t"] != prev_t) & order["_t"].notna() & prev_t.notna()
     t_mask = np.zeros(len(df), bool)
     t_mask[order.loc[tchg, "_pos"].to_numpy()] = True
     found.append((t_mask, "target", "annual target differs from the previous month's"))
