@@ -11,8 +11,8 @@ from scipy import stats
 
 from kmmodel import monitoring
 from kmmodel.errors import DataError
-from kmmodel.monitoring._common import robust_z
 from kmmodel.monitoring import synthetic
+from kmmodel.monitoring._common import robust_z
 
 # ---------------------------------------------------------------- robust outliers
 
@@ -159,7 +159,10 @@ def test_consistency_finds_the_planted_mismatch():
     rep = feed[(feed["month"] == 12) & (feed["year"] >= 2023)].rename(columns={"actual": "value"})
     res = monitoring.consistency(rep, tp, tolerance=0.03)
     got = set(map(tuple, res.flagged[["unit", "indicator", "year"]].astype(str).to_numpy()))
-    assert got == {("luquan", "livelihood_spending", "2024"), ("luquan", "livelihood_spending", "2025")}
+    assert got == {
+        ("luquan", "livelihood_spending", "2024"),
+        ("luquan", "livelihood_spending", "2025"),
+    }
     assert res.noise_sd == pytest.approx(0.008, rel=0.25)  # the generator's 0.8% noise
 
 

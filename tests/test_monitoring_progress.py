@@ -103,7 +103,9 @@ def test_planted_delay_is_red_and_first(shipped):
         res = monitoring.progress(shipped, 2025, month)
         top = res.alerts.iloc[:2]
         assert {"dongchuan", "xundian"} == set(top["unit"])
-        row = res.table.set_index(["unit", "indicator"]).loc[("dongchuan", "fixed_asset_investment")]
+        row = res.table.set_index(["unit", "indicator"]).loc[
+            ("dongchuan", "fixed_asset_investment")
+        ]
         assert row["status"] == "red"
         assert row["projected_high"] < row["target"]
     # back-loaded budgets look late under a linear 序时进度 but not under the learned profile

@@ -114,7 +114,9 @@ def test_screen_without_optional_inputs_and_bad_input():
     assert {"fumin", "songming"} <= set(res.flags["unit"])
     with pytest.raises(DataError, match="no rows for year 2031"):
         monitoring.screen(feed, 2031)
-    with pytest.raises(DataError, match=r"third_party: missing column\(s\) \['indicator', 'year', 'value'\]"):
+    with pytest.raises(
+        DataError, match=r"third_party: missing column\(s\) \['indicator', 'year', 'value'\]"
+    ):
         monitoring.screen(feed, 2025, third_party=pd.DataFrame({"unit": ["a"]}))
     broken = feed.copy()
     broken.loc[[3, 10], "actual"] = -1.0

@@ -39,8 +39,17 @@ def numeric_column(df: pd.DataFrame, col: str, source: str, probs: Problems | No
     return v
 
 
-def robust_z(values: pd.Series, groups: list[pd.Series] | None = None) -> np.ndarray:
+def _key_of(cols: list) -> np.ndarray:
+    from kmmodel.monitoring.feed import group_key
+
+    frame = pd.DataFrame({f"k{i}": np.asarray(c) for i, c in enumerate(cols)})
+    return group_key(frame, list(frame.columns))
+
+
+def robust_z(values, groups=None) -> np.ndarray:
     """Modified z-scores ``(x - median) / (1.4826 MAD)`` within groups (vectorised).
+
+    ``groups``: None (one group), an integer key array, or a list of key columns.
 
     When a group's MAD is zero, the mean absolute deviation (x 1.2533) is used instead;
     when that is zero too, values equal to the median get 0 and others +-inf.
@@ -50,12 +59,15 @@ def robust_z(values: pd.Series, groups: list[pd.Series] | None = None) -> np.nda
     .. [1] Iglewicz, B. and Hoaglin, D. C. (1993). *How to Detect and Handle Outliers*.
        ASQC Quality Press (modified z-score, cut-off 3.5).
     """
-    x = values.astype(float)
-    if groups:
-        g = x.groupby(groups, observed=True, sort=False)
+    x = pd.Series(np.asarray(values, dtype=float))
+    if isinstance(groups, list):
+        groups = _key_of(groups) if groups else None
+    if groups is not None:
+        key = np.asarray(groups)
+        g = x.groupby(key, sort=False)
         med = g.transform("median")
         dev = (x - med).abs()
-        gd = dev.groupby(groups, observed=True, sort=False)
+        gd = dev.groupby(key, sort=False)
         mad = gd.transform("median")
         meanad = gd.transform("mean")
     else:

@@ -303,13 +303,11 @@ def benford_by(
     x = _as_values(data[value], source=f"column {value}")
     keep = x >= max(min_value, np.finfo(float).tiny)
     exp = expected_shares(digits)
-    d = pd.Series(leading_digits(x[keep], digits), name="digit")
-    keys = data.loc[keep, by].reset_index(drop=True)
-    counts = (
-        pd.crosstab([keys[c] for c in by], d)
-        .reindex(columns=exp.index, fill_value=0)
-        .astype(np.int64)
-    )
+    from kmmodel.monitoring.digits import _digit_counts
+
+    d = leading_digits(x[keep], digits) - exp.index[0]
+    counts = _digit_counts(data.loc[keep, by].reset_index(drop=True), by, d, len(exp))
+    counts.columns = exp.index
     c = counts.to_numpy()
     n = c.sum(axis=1)
     e = exp.to_numpy()

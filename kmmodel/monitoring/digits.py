@@ -28,6 +28,21 @@ from kmmodel.monitoring._common import flags_frame, numeric_column, require_colu
 __all__ = ["DigitResult", "digit_flags", "digit_preference", "last_digits"]
 
 
+def _digit_counts(df: pd.DataFrame, by: list[str], digit: np.ndarray, k: int) -> pd.DataFrame:
+    """Counts of ``digit`` (0..k-1) per group of ``by``: index = groups, columns 0..k-1."""
+    if not by:
+        c = np.bincount(digit, minlength=k)[None, :]
+        return pd.DataFrame(c, index=pd.Index(["all"], name="group"), columns=range(k))
+    from kmmodel.monitoring.feed import group_key
+
+    _, first, inv = np.unique(group_key(df, by), return_index=True, return_inverse=True)
+    c = np.bincount(inv * k + digit, minlength=len(first) * k).reshape(len(first), k)
+    idx = pd.MultiIndex.from_frame(df[by].iloc[first].reset_index(drop=True))
+    if len(by) == 1:
+        idx = idx.get_level_values(0)
+    return pd.DataFrame(c, index=idx, columns=range(k))
+
+
 def last_digits(values, resolution: float = 1.0) -> np.ndarray:
     """Last digit of ``values`` expressed in units of ``resolution`` (vectorised).
 
@@ -112,9 +127,8 @@ def digit_preference(
     probs.raise_if_any(DataError)
     from scipy import stats
 
-    d = pd.Series(last_digits(x.to_numpy(), resolution), name="digit", index=df.index)
-    keys = [df[c] for c in by_cols] if by_cols else [pd.Series("all", index=df.index, name="group")]
-    counts = pd.crosstab(keys, d).reindex(columns=range(10), fill_value=0).astype(np.int64)
+    d = last_digits(x.to_numpy(), resolution)
+    counts = _digit_counts(df, by_cols, d, 10)
     c = counts.to_numpy()
     n = c.sum(axis=1)
     chi2 = ((c - n[:, None] / 10) ** 2 / (n[:, None] / 10)).sum(axis=1)

@@ -14,7 +14,8 @@ actual     float   cumulative actual from January to the end of the month [yuan]
 ========== ======= ===============================================================
 
 Cumulative actuals never decrease within a year; the target is the same in every
-month of a year.
+month of a year. :func:`validate_feed` returns the feed sorted, with ``unit`` and
+``indicator`` as categoricals (fast grouping over millions of rows).
 """
 
 from __future__ import annotations
@@ -24,10 +25,134 @@ import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
 
-__all__ = ["FEED_COLUMNS", "KEYS", "feed_problems", "validate_feed", "with_increments"]
+__all__ = [
+    "FEED_COLUMNS",
+    "KEYS",
+    "feed_problems",
+    "group_key",
+    "subset",
+    "validate_feed",
+    "with_increments",
+]
 
 FEED_COLUMNS = ("unit", "indicator", "year", "month", "target", "actual")
 KEYS = ["unit", "indicator", "year"]
+_VALID = "kmmodel_valid_feed"
+_PROBLEM_COLUMNS = ["row", "unit", "indicator", "year", "field", "problem"]
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 for missing) and sorted unique values of a key column."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy().astype(np.int64), pd.Index(s.cat.categories)
+    codes, uniques = pd.factorize(s, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def group_key(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """One int64 key per row identifying the combination of ``cols`` (fast grouping)."""
+    key = np.zeros(len(df), dtype=np.int64)
+    for c in cols:
+        codes, uniques = _codes(df[c])
+        key = key * (len(uniques) + 1) + (codes + 1)
+    return key
+
+
+def _parse(feed: pd.DataFrame):
+    """Parse a feed into codes and numbers and collect every problem (no raising)."""
+    if not isinstance(feed, pd.DataFrame):
+        msg = f"expected a DataFrame, got {type(feed).__name__}"
+        return pd.DataFrame([[-1, None, None, None, "feed", msg]], columns=_PROBLEM_COLUMNS), None
+    missing = [c for c in FEED_COLUMNS if c not in feed.columns]
+    if missing:
+        rows = [
+            [-1, None, None, None, c, f"missing column; expected columns {list(FEED_COLUMNS)}"]
+            for c in missing
+        ]
+        return pd.DataFrame(rows, columns=_PROBLEM_COLUMNS), None
+    n = len(feed)
+    found: list[tuple[np.ndarray, str, str]] = []
+    keys = {}
+    for c in ("unit", "indicator"):
+        codes, uniques = _codes(feed[c])
+        blank = np.flatnonzero(uniques.astype(str).str.strip() == "")
+        found.append(((codes < 0) | np.isin(codes, blank), c, "empty id"))
+        keys[c] = (codes, uniques)
+    num = {}
+    for c in ("year", "month", "target", "actual"):
+        v = pd.to_numeric(feed[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        num[c] = v
+        found.append((np.isnan(v), c, "missing or not a number"))
+    y, m, t, a = num["year"], num["month"], num["target"], num["actual"]
+    with np.errstate(invalid="ignore"):
+        found.append((~np.isnan(y) & (y % 1 != 0), "year", "expected a whole year"))
+        bad_m = ~np.isnan(m) & ((m % 1 != 0) | (m < 1) | (m > 12))
+        found.append((bad_m, "month", "month out of range: expected a whole number 1-12"))
+        found.append((~np.isnan(t) & ~(t > 0), "target", "annual target must be > 0"))
+        found.append((np.isinf(t), "target", "annual target is infinite"))
+        found.append(
+            (
+                ~np.isnan(a) & ((a < 0) | np.isinf(a)),
+                "actual",
+                "cumulative actual must be finite and >= 0",
+            )
+        )
+    # order by unit, indicator, year, month; rows with unusable keys are left out of the
+    # sequence checks (they are reported above)
+    uc, ic = keys["unit"][0], keys["indicator"][0]
+    usable = (uc >= 0) & (ic >= 0) & ~np.isnan(y) & ~np.isnan(m) & ~bad_m
+    yi = np.where(np.isnan(y), 0, y).astype(np.int64)
+    mi = np.where(usable, m, 0).astype(np.int64)
+    pos = np.flatnonzero(usable)
+    ny = int(yi.max() - yi.min() + 1) if n else 1
+    combined = ((uc * (ic.max(initial=0) + 1) + ic) * ny + (yi - yi.min(initial=0))) * 13 + mi
+    cp = combined[pos]
+    if np.all(cp[1:] > cp[:-1]):  # already sorted without duplicates: skip the sort
+        order = pos
+    else:
+        order = pos[np.lexsort((pos, mi[pos], yi[pos], ic[pos], uc[pos]))]
+    su, si, sy, sm = uc[order], ic[order], yi[order], mi[order]
+    same = np.r_[False, (su[1:] == su[:-1]) & (si[1:] == si[:-1]) & (sy[1:] == sy[:-1])]
+    dup_next = same & np.r_[False, sm[1:] == sm[:-1]]
+    dup = np.zeros(n, bool)
+    dup[order[dup_next]] = True
+    dup[order[np.r_[dup_next[1:], False]]] = True
+    found.append((dup, "month", "duplicate unit x indicator x year x month"))
+    sa, st = a[order], t[order]
+    prev_a = np.r_[np.nan, sa[:-1]]
+    prev_t = np.r_[np.nan, st[:-1]]
+    with np.errstate(invalid="ignore"):
+        dec = same & (sa < prev_a)
+        tchg = same & (st != prev_t) & ~np.isnan(st) & ~np.isnan(prev_t)
+    mask = np.zeros(n, bool)
+    mask[order[dec]] = True
+    found.append((mask, "actual", "cumulative actual decreases from the previous month"))
+    mask = np.zeros(n, bool)
+    mask[order[tchg]] = True
+    found.append((mask, "target", "annual target differs from the previous month's"))
+
+    parts = []
+    for bad, field, msg in found:
+        p = np.flatnonzero(bad)
+        if p.size:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "row": p,
+                        "unit": feed["unit"].iloc[p].to_numpy(),
+                        "indicator": feed["indicator"].iloc[p].to_numpy(),
+                        "year": y[p],
+                        "field": field,
+                        "problem": msg,
+                    }
+                )
+            )
+    problems = (
+        pd.concat(parts, ignore_index=True)[_PROBLEM_COLUMNS]
+        if parts
+        else pd.DataFrame(columns=_PROBLEM_COLUMNS)
+    )
+    return problems, (keys, num, order)
 
 
 def feed_problems(feed: pd.DataFrame) -> pd.DataFrame:
@@ -42,82 +167,21 @@ def feed_problems(feed: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``row`` (0-based position), ``unit``, ``indicator``, ``year``, ``field``,
-        ``problem``. Empty when the feed is valid. Missing columns are reported with
-        ``row`` -1.
+        ``problem``. Empty when the feed is valid. A missing column (or an input that is
+        not a DataFrame) is reported with ``row`` -1.
     """
-    cols = ["row", "unit", "indicator", "year", "field", "problem"]
-    if not isinstance(feed, pd.DataFrame):
-        return pd.DataFrame(
-            [[-1, None, None, None, "feed", f"expected a DataFrame, got {type(feed).__name__}"]],
-            columns=cols,
-        )
-    missing = [c for c in FEED_COLUMNS if c not in feed.columns]
-    if missing:
-        return pd.DataFrame(
-            [
-                [-1, None, None, None, c, f"missing column; expected columns {list(FEED_COLUMNS)}"]
-                for c in missing
-            ],
-            columns=cols,
-        )
-    df = feed.reset_index(drop=True)
-    found: list[tuple[np.ndarray, str, str]] = []
-    for c in ("unit", "indicator"):
-        empty = df[c].isna() | (df[c].astype(str).str.strip() == "")
-        found.append((empty.to_numpy(), c, "empty id"))
-    num = {}
-    for c in ("year", "month", "target", "actual"):
-        v = pd.to_numeric(df[c], errors="coerce")
-        num[c] = v
-        found.append((v.isna().to_numpy(), c, "missing or not a number"))
-    y, m, t, a = num["year"], num["month"], num["target"], num["actual"]
-    found.append(((y.notna() & (y % 1 != 0)).to_numpy(), "year", "expected a whole year"))
-    bad_m = m.notna() & ((m % 1 != 0) | (m < 1) | (m > 12))
-    found.append((bad_m.to_numpy(), "month", "month out of range: expected a whole number 1-12"))
-    found.append(((t.notna() & ~(t > 0)).to_numpy(), "target", "annual target must be > 0"))
-    found.append((np.isinf(t).to_numpy(), "target", "annual target is infinite"))
-    bad_a = (((a < 0) | np.isinf(a)) & a.notna()).to_numpy()
-    found.append((bad_a, "actual", "cumulative actual must be finite and >= 0"))
-    key = df[["unit", "indicator"]].astype(str).assign(year=y, month=m)
-    dup = key.duplicated(keep=False).to_numpy() & y.notna().to_numpy() & m.notna().to_numpy()
-    found.append((dup, "month", "duplicate unit x indicator x year x month"))
-    # cumulative actuals must not decrease; the target must not change within a year
-    ok_month = ~bad_m & m.notna()
-    order = key.assign(_pos=np.arange(len(df)), _a=a, _t=t)[ok_month.to_numpy()]
-    order = order.sort_values(["unit", "indicator", "year", "month", "_pos"], kind="stable")
-    same = (
-        (order["unit"] == order["unit"].shift())
-        & (order["indicator"] == order["indicator"].shift())
-        & (order["year"] == order["year"].shift())
-    )
-    dec = same & (order["_a"] < order["_a"].shift())
-    dec_mask = np.zeros(len(df), bool)
-    dec_mask[order.loc[dec, "_pos"].to_numpy()] = True
-    found.append((dec_mask, "actual", "cumulative actual decreases from the previous month"))
-    prev_t = order["_t"].shift()
-    tchg = same & (order["_t"] != prev_t) & order["_t"].notna() & prev_t.notna()
-    t_mask = np.zeros(len(df), bool)
-    t_mask[order.loc[tchg, "_pos"].to_numpy()] = True
-    found.append((t_mask, "target", "annual target differs from the previous month's"))
-    rows = []
-    for mask, field, msg in found:
-        pos = np.flatnonzero(mask)
-        if pos.size:
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "row": pos,
-                        "unit": df["unit"].iloc[pos].to_numpy(),
-                        "indicator": df["indicator"].iloc[pos].to_numpy(),
-                        "year": y.iloc[pos].to_numpy(),
-                        "field": field,
-                        "problem": msg,
-                    }
-                )
-            )
-    if not rows:
-        return pd.DataFrame(columns=cols)
-    return pd.concat(rows, ignore_index=True)[cols]
+    return _parse(feed)[0]
+
+
+def _raise(found: pd.DataFrame, source: str) -> None:
+    probs = Problems(source=source)
+    for (field, problem), grp in found.groupby(["field", "problem"], sort=False):
+        pos = grp["row"].to_numpy()
+        if (pos >= 0).all():
+            probs.add(f"{problem} in {rows_phrase(pos)}", f"column {field}")
+        else:
+            probs.add(f"{problem}", f"column {field}")
+    probs.raise_if_any(DataError)
 
 
 def validate_feed(feed: pd.DataFrame, source: str = "feed") -> pd.DataFrame:
@@ -133,7 +197,8 @@ def validate_feed(feed: pd.DataFrame, source: str = "feed") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The feed sorted by unit, indicator, year, month with dtypes string / int64 / float64.
+        Sorted by unit, indicator, year, month; ``unit`` and ``indicator`` categorical,
+        ``year`` and ``month`` int64, ``target`` and ``actual`` float64.
 
     Raises
     ------
@@ -142,35 +207,50 @@ def validate_feed(feed: pd.DataFrame, source: str = "feed") -> pd.DataFrame:
         non-numbers, months outside 1-12, missing or non-positive targets, negative or
         decreasing cumulative actuals, duplicate months, targets that change within a year.
     """
-    found = feed_problems(feed)
+    if isinstance(feed, pd.DataFrame) and feed.attrs.get(_VALID) == id(feed):
+        return feed  # this very object was validated (copies and edits are checked again)
+    found, parsed = _parse(feed)
     if len(found):
-        probs = Problems(source=source)
-        for (field, problem), grp in found.groupby(["field", "problem"], sort=False):
-            pos = grp["row"].to_numpy()
-            where = f"column {field}" if (pos >= 0).all() else ""
-            rows = f" in {rows_phrase(pos)}" if (pos >= 0).all() else f": {field}"
-            probs.add(f"{problem}{rows}", where)
-        probs.raise_if_any(DataError)
+        _raise(found, source)
+    keys, num, order = parsed
     out = pd.DataFrame(
         {
-            "unit": feed["unit"].astype("string").to_numpy(),
-            "indicator": feed["indicator"].astype("string").to_numpy(),
-            "year": pd.to_numeric(feed["year"]).astype(np.int64).to_numpy(),
-            "month": pd.to_numeric(feed["month"]).astype(np.int64).to_numpy(),
-            "target": pd.to_numeric(feed["target"]).astype(float).to_numpy(),
-            "actual": pd.to_numeric(feed["actual"]).astype(float).to_numpy(),
+            "unit": pd.Categorical.from_codes(keys["unit"][0][order], keys["unit"][1]),
+            "indicator": pd.Categorical.from_codes(
+                keys["indicator"][0][order], keys["indicator"][1]
+            ),
+            "year": num["year"][order].astype(np.int64),
+            "month": num["month"][order].astype(np.int64),
+            "target": num["target"][order],
+            "actual": num["actual"][order],
         }
     )
-    return out.sort_values([*KEYS, "month"], kind="stable", ignore_index=True)
+    return _mark_valid(out)
+
+
+def _mark_valid(df: pd.DataFrame) -> pd.DataFrame:
+    """Mark a row subset of a validated feed (still sorted and valid) as validated."""
+    df.attrs[_VALID] = id(df)
+    return df
+
+
+def subset(feed: pd.DataFrame, mask) -> pd.DataFrame:
+    """Rows of a validated feed (keeps the validated mark; sorting is preserved)."""
+    out = feed[np.asarray(mask, bool)].reset_index(drop=True)
+    return _mark_valid(out)
 
 
 def with_increments(feed: pd.DataFrame) -> pd.DataFrame:
     """Add ``increment`` (the month's own amount [yuan]) and ``share`` (increment / target).
 
-    ``feed`` must be validated and sorted (see :func:`validate_feed`). A month missing in
-    the middle of a year makes the next increment cover both months.
+    The feed is validated (and sorted) first. A month missing in the middle of a year
+    makes the next increment cover both months.
     """
-    prev = feed.groupby(KEYS, sort=False, observed=True)["actual"].shift(fill_value=0.0)
-    out = feed.assign(increment=feed["actual"].to_numpy() - prev.to_numpy())
-    out["share"] = out["increment"] / out["target"]
-    return out
+    f = validate_feed(feed)
+    sid = group_key(f, ["unit", "indicator"]) * 10_000 + (f["year"].to_numpy() % 10_000)
+    a = f["actual"].to_numpy()
+    first = np.r_[True, sid[1:] != sid[:-1]]
+    prev = np.where(first, 0.0, np.r_[0.0, a[:-1]])
+    out = f.assign(increment=a - prev)
+    out["share"] = out["increment"].to_numpy() / out["target"].to_numpy()
+    return _mark_valid(out)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from kmmodel.errors import DataError
 from kmmodel.monitoring._common import flags_frame, robust_z
-from kmmodel.monitoring.feed import KEYS, validate_feed, with_increments
+from kmmodel.monitoring.feed import KEYS, group_key, validate_feed, with_increments
 
 __all__ = ["JumpResult", "jump_flags", "jumps"]
 
@@ -92,37 +92,41 @@ def jumps(
     if not (isinstance(last, (int, np.integer)) and 1 <= last <= 6 and last < month + 1):
         raise DataError(f"last must be 1-6 and at most month, got {last!r}", source="jumps")
     f = with_increments(validate_feed(feed, source="feed"))
-    f = f[f["month"] <= month]
-    if not (f["year"] == year).any():
+    f = f[f["month"].to_numpy() <= month].reset_index(drop=True)
+    if not (f["year"].to_numpy() == year).any():
         raise DataError(f"no rows for year {year}", source="feed")
-    # end-of-period share, every year (own history) and unit (peers)
-    at_end = f[f["month"] == month].set_index(KEYS)["actual"]
-    before = f[f["month"] == month - last].set_index(KEYS)["actual"].reindex(at_end.index)
-    before = before.fillna(0.0) if month == last else before
-    end_share = ((at_end - before) / at_end.where(at_end > 0)).clip(lower=1e-9)
-    e = end_share.reset_index(name="end_share").dropna()
-    le = np.log(e["end_share"])
-    e["end_z_peer"] = robust_z(le, [e["indicator"], e["year"]])
-    e["end_z_time"] = robust_z(le, [e["unit"], e["indicator"]])
-    nyr = e.groupby(["unit", "indicator"], observed=True)["year"].transform("nunique")
-    e.loc[nyr.to_numpy() < 3, "end_z_time"] = np.nan
-    e["peer_end_share"] = e.groupby(["indicator", "year"], observed=True)["end_share"].transform(
-        "median"
-    )
-    e = e[e["year"] == year]
+    # end-of-period share of every year (own history) and unit (peers): rows are sorted by
+    # series and month, so the end-of-period window is the tail of each series
+    mon = f["month"].to_numpy()
+    sid = group_key(f, KEYS)
+    in_end = mon > month - last
+    end_amt = pd.Series(np.where(in_end, f["increment"].to_numpy(), 0.0)).groupby(sid).sum()
+    at_m = mon == month
+    e = f.loc[at_m, KEYS].reset_index(drop=True)
+    total = f["actual"].to_numpy()[at_m]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = end_amt.reindex(sid[at_m]).to_numpy() / np.where(total > 0, total, np.nan)
+    e["end_share"] = np.clip(share, 1e-9, None)
+    e = e[np.isfinite(e["end_share"].to_numpy())].reset_index(drop=True)
+    le = np.log(e["end_share"].to_numpy())
+    peer = group_key(e, ["indicator", "year"])
+    own = group_key(e, ["unit", "indicator"])
+    e["end_z_peer"] = robust_z(le, peer)
+    e["end_z_time"] = robust_z(le, own)
+    nyr = pd.Series(own).map(pd.Series(own).value_counts()).to_numpy()
+    e.loc[nyr < 3, "end_z_time"] = np.nan
+    e["peer_end_share"] = e["end_share"].groupby(peer).transform("median").to_numpy()
+    e = e[e["year"].to_numpy() == year].reset_index(drop=True)
     # sudden jumps within the year, relative to the peers' pace
-    c = f[f["year"] == year]
-    ls = np.log(c["share"].clip(lower=1e-9))
-    rel = ls - ls.groupby([c["indicator"], c["month"]], observed=True).transform("median")
-    c = c.assign(
-        jz=robust_z(rel, [c["unit"], c["indicator"]]),
-        pz=robust_z(ls, [c["indicator"], c["month"]]),
-    )
-    c["jscore"] = np.minimum(c["jz"], c["pz"])
-    top = c.loc[c.groupby(["unit", "indicator"], observed=True)["jscore"].idxmax()]
-    top = top[["unit", "indicator", "month", "jscore", "share"]].rename(
-        columns={"month": "jump_month", "jscore": "jump_z", "share": "jump_share"}
-    )
+    c = f[f["year"].to_numpy() == year].reset_index(drop=True)
+    ls = np.log(np.clip(c["share"].to_numpy(), 1e-9, None))
+    pk = group_key(c, ["indicator", "month"])
+    rel = ls - pd.Series(ls).groupby(pk).transform("median").to_numpy()
+    sk = group_key(c, ["unit", "indicator"])
+    jscore = np.minimum(robust_z(rel, sk), robust_z(ls, pk))
+    best = pd.Series(jscore).groupby(sk).idxmax().to_numpy()
+    top = c.loc[best, ["unit", "indicator", "month", "share"]].assign(jump_z=jscore[best])
+    top = top.rename(columns={"month": "jump_month", "share": "jump_share"})
     t = e.merge(top, on=["unit", "indicator"], how="left")
     zt = t["end_z_time"].to_numpy()
     t["spike"] = (t["end_z_peer"] > threshold) & ~(zt <= threshold)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from kmmodel.errors import DataError, Problems
 from kmmodel.monitoring._common import flags_frame, numeric_column, require_columns, robust_z
-from kmmodel.monitoring.feed import validate_feed, with_increments
+from kmmodel.monitoring.feed import group_key, validate_feed, with_increments
 
 __all__ = ["OutlierResult", "feed_outliers", "outliers"]
 
@@ -81,8 +81,9 @@ def outliers(
     probs = Problems(source="outliers")
     x = numeric_column(data, value, "outliers", probs)
     probs.raise_if_any(DataError)
-    z = robust_z(x, [data[c] for c in by] if by else None)
-    med = x.groupby([data[c] for c in by], observed=True).transform("median") if by else x.median()
+    key = group_key(data, by) if by else None
+    z = robust_z(x.to_numpy(), key)
+    med = x.groupby(key).transform("median").to_numpy() if by else x.median()
     table = data.assign(median=med, z=z, flag=np.abs(z) > threshold)
     return OutlierResult(table.reset_index(drop=True), threshold)
 
@@ -129,37 +130,44 @@ def feed_outliers(
     """
     extra = [peers] if isinstance(peers, str) else list(peers or [])
     require_columns(feed, extra, source="feed")
-    f = validate_feed(feed.drop(columns=extra), source="feed")
     if extra:
-        f = f.merge(
-            feed[["unit", *extra]].drop_duplicates("unit").astype({"unit": "string"}), on="unit"
-        )
+        f = validate_feed(feed.drop(columns=extra), source="feed")
+        groups = feed[["unit", *extra]].drop_duplicates("unit")
+        f = f.merge(groups.astype({"unit": f["unit"].dtype}), on="unit", how="left", sort=False)
+    else:
+        f = validate_feed(feed, source="feed")
     f = with_increments(f)
-    f = f[f["month"] <= month]
-    cur = f["year"] == year
+    f = f[f["month"].to_numpy() <= month].reset_index(drop=True)
+    cur = f["year"].to_numpy() == year
     if not cur.any():
         raise DataError(f"no rows for year {year}", source="feed")
-    s = np.log(f["share"].clip(lower=1e-9))  # multiplicative noise: compare log shares
-    z_peer = robust_z(s, [f[c] for c in ["indicator", "year", "month", *extra]])
-    z_time = robust_z(s, [f["unit"], f["indicator"], f["month"]])
-    n_years = f.groupby(["unit", "indicator", "month"], observed=True)["year"].transform("nunique")
-    z_time = np.where(n_years.to_numpy() >= 3, z_time, np.nan)  # too short a history
+    s = np.log(np.clip(f["share"].to_numpy(), 1e-9, None))  # multiplicative noise: log shares
+    z_peer = robust_z(s, group_key(f, ["indicator", "year", "month", *extra]))
+    own = group_key(f, ["unit", "indicator", "month"])
+    z_time = robust_z(s, own)
+    n_years = pd.Series(own).map(pd.Series(own).value_counts()).to_numpy()
+    z_time = np.where(n_years >= 3, z_time, np.nan)  # too short a history
     z = np.where(np.abs(z_time) < np.abs(z_peer), z_time, z_peer)
     z = np.where(np.isnan(z_time), z_peer, z)
     flag = (np.abs(z_peer) > threshold) & ~(np.abs(z_time) <= threshold)
-    t = f.assign(z_peer=z_peer, z_time=z_time, z=z, flag=flag)[cur.to_numpy()]
+    t = f.assign(z_peer=z_peer, z_time=z_time, z=z, flag=flag)[cur]
     t = t.drop(columns=["target", "actual"]).reset_index(drop=True)
-    t["reason"] = (
-        "month "
-        + t["month"].astype(str)
-        + " amount is "
-        + np.char.mod("%.1f%%", 100 * t["share"].to_numpy())
-        + " of the annual target; robust z "
-        + np.char.mod("%.1f", t["z_peer"].to_numpy())
-        + " vs peers, "
-        + np.char.mod("%.1f", t["z_time"].to_numpy())
-        + " vs own other years"
-    )
+    reason = np.full(len(t), "within range", dtype=object)
+    fl = np.flatnonzero(t["flag"].to_numpy())  # words only where needed (fast on big feeds)
+    if fl.size:
+        sub = t.iloc[fl]
+        reason[fl] = (
+            "month "
+            + sub["month"].astype(str).to_numpy().astype(object)
+            + " amount is "
+            + np.char.mod("%.1f%%", 100 * sub["share"].to_numpy()).astype(object)
+            + " of the annual target; robust z "
+            + np.char.mod("%.1f", sub["z_peer"].to_numpy()).astype(object)
+            + " vs peers, "
+            + np.char.mod("%.1f", sub["z_time"].to_numpy()).astype(object)
+            + " vs own other years"
+        )
+    t["reason"] = pd.array(reason, dtype="string")
     return OutlierResult(t, threshold)
 
 

@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems
-from kmmodel.monitoring.feed import KEYS, feed_problems, validate_feed, with_increments
+from kmmodel.monitoring.feed import (
+    KEYS,
+    feed_problems,
+    group_key,
+    subset,
+    validate_feed,
+    with_increments,
+)
 
 __all__ = ["ProgressResult", "Thresholds", "linear_profile", "progress", "seasonal_profile"]
 
@@ -103,8 +110,10 @@ def seasonal_profile(history: pd.DataFrame, min_years: int = 2) -> pd.DataFrame:
     if short:
         probs.add(f"fewer than {min_years} complete years (12 months) for indicator(s) {short}")
     probs.raise_if_any(DataError)
-    end = full.groupby(KEYS, observed=True)["actual"].transform("last")
-    full = full.assign(cum_share=full["actual"] / end.where(end > 0))
+    # complete years are sorted with 12 rows per series: the year-end is every 12th row
+    end = np.repeat(full["actual"].to_numpy()[11::12], 12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        full = full.assign(cum_share=np.where(end > 0, full["actual"].to_numpy() / end, np.nan))
     prof = (
         full.groupby(["indicator", "month"], observed=True)["cum_share"]
         .median()
@@ -124,8 +133,9 @@ def seasonal_profile(history: pd.DataFrame, min_years: int = 2) -> pd.DataFrame:
 
 
 def _complete_years(feed: pd.DataFrame) -> pd.DataFrame:
-    n = feed.groupby(KEYS, observed=True)["month"].transform("nunique")
-    return feed[n.to_numpy() == 12]
+    """Series (unit x indicator x year) of a validated feed with all 12 months."""
+    _, inv, counts = np.unique(group_key(feed, KEYS), return_inverse=True, return_counts=True)
+    return subset(feed, counts[inv] == 12)
 
 
 @dataclass(frozen=True)
@@ -273,10 +283,11 @@ def progress(
         else:
             feed = validate_feed(feed, source=source)
 
-    cur = feed[feed["year"] == year]
+    years = feed["year"].to_numpy()
+    cur = subset(feed, years == year)
     if cur.empty and invalid.empty:
         raise DataError(f"no rows for year {year}", source=source)
-    hist = feed[feed["year"] < year]
+    hist = subset(feed, years < year)
 
     if isinstance(profile, str) and profile == "seasonal":
         prof = seasonal_profile(hist)
@@ -299,8 +310,8 @@ def progress(
         )
     p_m = prof[prof["month"] == month].set_index("indicator")["expected"]
 
-    inc = with_increments(cur[cur["month"] <= month])
-    now = inc[inc["month"] == month]
+    inc = with_increments(subset(cur, cur["month"].to_numpy() <= month))
+    now = inc[inc["month"].to_numpy() == month]
     have = now.set_index(["unit", "indicator"]).index
     all_series = cur.drop_duplicates(["unit", "indicator"]).set_index(["unit", "indicator"]).index
     lacking = all_series.difference(have)
@@ -447,16 +458,17 @@ def _check_profile(profile: pd.DataFrame) -> pd.DataFrame:
 def _projection_errors(hist: pd.DataFrame, prof: pd.DataFrame, month: int) -> pd.DataFrame:
     """Log errors of the month-``month`` projection in complete earlier years."""
     full = _complete_years(hist)
-    end = full[full["month"] == 12].set_index(KEYS)["actual"]
-    at = full[full["month"] == month].set_index(KEYS)["actual"]
+    # complete, sorted series: rows of month m and of month 12 align one to one
+    mon = full["month"].to_numpy()
+    at = full[mon == month]
+    realised = full["actual"].to_numpy()[mon == 12]
     p = prof[prof["month"] == month].set_index("indicator")["expected"]
-    pm = p.reindex(at.index.get_level_values("indicator")).to_numpy()
-    pred = at.to_numpy() / pm
-    realised = end.reindex(at.index).to_numpy()
+    pm = p.reindex(at["indicator"].astype(str)).to_numpy()
+    pred = at["actual"].to_numpy() / pm
     ok = (pred > 0) & (realised > 0)
     return pd.DataFrame(
         {
-            "indicator": at.index.get_level_values("indicator")[ok],
+            "indicator": at["indicator"].astype(str).to_numpy()[ok],
             "log_error": np.log(realised[ok] / pred[ok]),
         }
     )

@@ -33,7 +33,7 @@ from kmmodel.monitoring.benford import benford_by
 from kmmodel.monitoring.bunching import bunching, bunching_flags, completion
 from kmmodel.monitoring.consistency import consistency, consistency_flags
 from kmmodel.monitoring.digits import digit_flags, digit_preference
-from kmmodel.monitoring.feed import validate_feed
+from kmmodel.monitoring.feed import subset, validate_feed
 from kmmodel.monitoring.jumps import jump_flags, jumps
 from kmmodel.monitoring.outliers import feed_outliers, outlier_flags
 
@@ -199,7 +199,7 @@ def screen(
     f = validate_feed(feed, source="feed")
     if not (f["year"] == year).any():
         raise DataError(f"no rows for year {year}", source="feed")
-    f = f[(f["year"] < year) | (f["month"] <= month)]
+    f = subset(f, (f["year"].to_numpy() < year) | (f["month"].to_numpy() <= month))
     units = f["unit"].unique()
     details: dict = {}
     parts = []
@@ -208,7 +208,7 @@ def screen(
     parts.append(outlier_flags(details["outliers"]))
     details["jumps"] = jumps(f, year, month, last=cfg.jump_last, threshold=cfg.jump_z)
     parts.append(jump_flags(details["jumps"]))
-    cur = f[f["year"] == year]
+    cur = f[f["year"].to_numpy() == year]
     details["digits"] = digit_preference(
         cur, "actual", "unit", resolution=cfg.digit_resolution, alpha=cfg.digit_alpha
     )
@@ -220,13 +220,13 @@ def screen(
     if third_party is not None:
         require_columns(third_party, ["unit", "indicator", "year", "value"], source="third_party")
         tp = third_party[pd.to_numeric(third_party["year"], errors="coerce") <= year]
-        rep = f[(f["month"] == 12)].rename(columns={"actual": "value"})
+        rep = f[f["month"].to_numpy() == 12].rename(columns={"actual": "value"})
         rep = rep[rep["year"].isin(pd.to_numeric(tp["year"], errors="coerce"))]
         details["consistency"] = consistency(rep, tp, tolerance=cfg.tolerance)
         parts.append(consistency_flags(details["consistency"]))
         run.append("consistency")
     if bunching_thresholds is not None:
-        comp = completion(f[f["year"] <= year])
+        comp = completion(subset(f, f["year"].to_numpy() <= year))
         details["bunching"] = bunching(
             comp,
             "completion",
