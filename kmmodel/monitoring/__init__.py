@@ -29,6 +29,7 @@ from kmmodel.monitoring.benford import (
     mad_band,
 )
 from kmmodel.monitoring.bunching import BunchingResult, bunching, completion
+from kmmodel.monitoring.charts import benford_chart, progress_chart, status_chart
 from kmmodel.monitoring.consistency import ConsistencyResult, consistency
 from kmmodel.monitoring.digits import DigitResult, digit_preference, last_digits
 from kmmodel.monitoring.feed import FEED_COLUMNS, feed_problems, validate_feed, with_increments
@@ -59,6 +60,7 @@ __all__ = [
     "Thresholds",
     "benford",
     "benford_by",
+    "benford_chart",
     "bunching",
     "completion",
     "consistency",
@@ -73,9 +75,11 @@ __all__ = [
     "mad_band",
     "outliers",
     "progress",
+    "progress_chart",
     "quality_score",
     "screen",
     "seasonal_profile",
+    "status_chart",
     "validate_feed",
     "with_increments",
 ]
