@@ -216,3 +216,16 @@ def test_bunching_finds_the_planted_unit_only():
     assert flat.table["expected_above"].eq(0.5).all()
     with pytest.raises(DataError, match="at least one finite scoring threshold"):
         monitoring.bunching(comp, "completion", [])
+
+
+@given(
+    rel=st.lists(st.floats(-0.5, 0.5), min_size=2, max_size=30),
+    tol=st.floats(0.0, 0.2),
+)
+def test_consistency_flags_exactly_the_pairs_beyond_tolerance(rel, tol):
+    other = pd.DataFrame({"k": range(len(rel)), "value": 1000.0})
+    rep = pd.DataFrame({"k": range(len(rel)), "value": 1000.0 * (1 + np.asarray(rel))})
+    res = monitoring.consistency(rep, other, on=["k"], tolerance=tol)
+    expect = np.abs(res.table["rel_diff"].to_numpy()) > tol
+    assert (res.table["flag"].to_numpy() == expect).all()
+    assert res.table["p_value"].between(0, 1).all()

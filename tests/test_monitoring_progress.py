@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -128,6 +128,7 @@ def test_clean_feed_interval_coverage_and_false_alarms(clean):
         assert ((t["status"] == "red") & (real > 0.97)).sum() <= 2
 
 
+@settings(max_examples=30)
 @given(
     scale=st.floats(1.0, 1.5),
     month=st.integers(2, 11),
@@ -187,3 +188,36 @@ def test_missing_month_is_reported_invalid():
     t = monitoring.progress(f, 2025, 6, profile="linear").table.set_index("unit")
     assert t.loc["b", "status"] == "invalid"
     assert "no actual reported for month 6" in t.loc["b", "reason"]
+
+
+def test_feed_problems_never_crash_on_odd_input():
+    assert monitoring.feed_problems("not a frame")["problem"].str.contains("DataFrame").all()
+    miss = monitoring.feed_problems(pd.DataFrame({"unit": ["a"]}))
+    assert set(miss["field"]) == {"indicator", "year", "month", "target", "actual"}
+    odd = series([1.0, 2.0, 3.0]).astype(object)
+    odd.loc[0, "year"] = "twenty"
+    odd.loc[1, "unit"] = "  "
+    odd.loc[2, "month"] = 2.5
+    found = monitoring.feed_problems(odd)
+    assert set(found["problem"]) >= {
+        "missing or not a number",
+        "empty id",
+        "month out of range: expected a whole number 1-12",
+    }
+    assert monitoring.feed_problems(series([1.0, 2.0])).empty
+
+
+@settings(max_examples=20)
+@given(seed=st.integers(0, 1000))
+def test_validated_feed_is_sorted_and_unchanged_in_content(seed):
+    f = synthetic.make_feed(units=["a", "b", "c"], indicators=2, years=[2024, 2025], seed=seed)
+    shuffled = f.sample(frac=1.0, random_state=seed)
+    v = monitoring.validate_feed(shuffled)
+    back = v.astype({"unit": "string", "indicator": "string"})
+    pd.testing.assert_frame_equal(back, f.reset_index(drop=True), check_dtype=False)
+    inc = monitoring.with_increments(v)
+    # increments add back up to the cumulative actuals of each series
+    total = inc.groupby(["unit", "indicator", "year"], observed=True)["increment"].sum()
+    last = v[v["month"] == 12].set_index(["unit", "indicator", "year"])["actual"]
+    np.testing.assert_allclose(total.to_numpy(), last.to_numpy(), rtol=1e-12)
+    assert (inc["increment"] >= 0).all()

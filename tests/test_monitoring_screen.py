@@ -132,3 +132,11 @@ def test_shipped_files_are_valid_and_reference_the_example_units():
     feed = km.datasets.load("monthly_progress")
     assert len(feed) == 18 * 5 * 5 * 12
     assert monitoring.feed_problems(feed).empty
+
+
+def test_row_order_does_not_change_the_screen():
+    feed = km.datasets.load("monthly_progress")
+    a = monitoring.screen(feed, 2025, bunching_thresholds=[1.0])
+    b = monitoring.screen(feed.sample(frac=1.0, random_state=1), 2025, bunching_thresholds=[1.0])
+    pd.testing.assert_frame_equal(a.table, b.table)
+    pd.testing.assert_frame_equal(a.flags, b.flags)

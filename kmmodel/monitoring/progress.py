@@ -235,6 +235,10 @@ def progress(
     - yellow: ``gap <= -yellow`` or ``P <= (1 - yellow) * target``;
     - green otherwise. ``severity`` = ``max(-gap, 1 - P / target)`` orders the alerts.
 
+    序时进度 ("time-elapsed progress") is the benchmark Chinese budget-execution monitoring
+    compares cumulative execution with; the linear profile is that convention, the seasonal
+    profile replaces it by what earlier years show.
+
     Seasonal interval: for indicator ``i`` and month ``m`` the log errors
     ``log(A_12 / (A_m / p_m))`` of earlier years (all units) give the empirical
     quantiles; the profile is estimated from the same years, so the interval is slightly
@@ -245,10 +249,7 @@ def progress(
 
     References
     ----------
-    .. [1] Ministry of Finance of the PRC (2021). 预算执行进度 (budget execution progress)
-       is assessed against 序时进度, the elapsed share of the year; see e.g.
-       财政部《中央部门预算执行进度考核》 practice.
-    .. [2] Hyndman, R. J. and Athanasopoulos, G. (2021). *Forecasting: Principles and
+    .. [1] Hyndman, R. J. and Athanasopoulos, G. (2021). *Forecasting: Principles and
        Practice*, 3rd ed., section 5.5 (random walk with drift prediction intervals).
     """
     from scipy import stats
@@ -276,9 +277,9 @@ def progress(
             bad_keys = bad_keys.drop_duplicates(["unit", "indicator", "year"])
             y = pd.to_numeric(bad_keys["year"], errors="coerce")
             invalid = bad_keys[y == year].assign(year=year)
-            k = feed[["unit", "indicator", "year"]].astype(str)
-            kb = set(map(tuple, bad_keys[["unit", "indicator", "year"]].to_numpy()))
-            drop = np.fromiter((t in kb for t in map(tuple, k.to_numpy())), bool, len(k))
+            k = feed[["unit", "indicator", "year"]].astype(str).reset_index(drop=True)
+            hit = k.merge(bad_keys[["unit", "indicator", "year"]], how="left", indicator=True)
+            drop = (hit["_merge"] == "both").to_numpy()
             feed = validate_feed(feed[~drop], source=source)
         else:
             feed = validate_feed(feed, source=source)
