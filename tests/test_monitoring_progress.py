@@ -221,3 +221,14 @@ def test_validated_feed_is_sorted_and_unchanged_in_content(seed):
     last = v[v["month"] == 12].set_index(["unit", "indicator", "year"])["actual"]
     np.testing.assert_allclose(total.to_numpy(), last.to_numpy(), rtol=1e-12)
     assert (inc["increment"] >= 0).all()
+
+
+def test_seasonal_profile_without_history_says_what_to_do():
+    with pytest.raises(DataError, match="needs at least 2 complete earlier years.*linear"):
+        monitoring.progress(series([100.0] * 6), 2025, 6, profile="seasonal")
+    with pytest.raises(DataError, match="profile must be 'seasonal', 'linear' or a DataFrame"):
+        monitoring.progress(series([100.0] * 6), 2025, 6, profile="cubic")
+    given_profile = monitoring.linear_profile(["x"])
+    a = monitoring.progress(series([100.0] * 6), 2025, 6, profile=given_profile).table
+    b = monitoring.progress(series([100.0] * 6), 2025, 6, profile="linear").table
+    pd.testing.assert_frame_equal(a, b)

@@ -307,7 +307,14 @@ def progress(
     missing_ind = sorted(set(cur["indicator"].unique()) - set(prof["indicator"].unique()))
     if missing_ind:
         raise DataError(
-            f"no expected-progress profile for indicator(s) {missing_ind}", source="profile"
+            f"no expected-progress profile for indicator(s) {missing_ind}"
+            + (
+                "; the seasonal profile needs at least 2 complete earlier years in the feed "
+                "(or use profile='linear')"
+                if method == "seasonal"
+                else ""
+            ),
+            source="profile",
         )
     p_m = prof[prof["month"] == month].set_index("indicator")["expected"]
 
