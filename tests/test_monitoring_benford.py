@@ -147,3 +147,13 @@ def test_benford_by_agrees_with_single_tests():
     assert not tab.loc["a", "flag"] and tab.loc["b", "flag"]
     with pytest.raises(DataError, match="missing column 'value'"):
         monitoring.benford_by(df, "value", "unit")
+
+
+def test_benford_by_first_two_digits_and_small_groups():
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame({"g": ["a"] * 3000 + ["b"] * 10, "x": 10 ** rng.uniform(0, 5, 3010)})
+    tab = monitoring.benford_by(df, "x", "g", digits=2).set_index("g")
+    one = monitoring.benford(df.loc[df["g"] == "a", "x"], digits=2)
+    assert tab.loc["a", "mad"] == pytest.approx(one.mad)
+    assert tab.loc["a", "chi2"] == pytest.approx(one.chi2)
+    assert not tab.loc["b", "flag"] and "not tested" in tab.loc["b", "reason"]
