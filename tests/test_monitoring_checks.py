@@ -229,3 +229,19 @@ def test_consistency_flags_exactly_the_pairs_beyond_tolerance(rel, tol):
     expect = np.abs(res.table["rel_diff"].to_numpy()) > tol
     assert (res.table["flag"].to_numpy() == expect).all()
     assert res.table["p_value"].between(0, 1).all()
+
+
+def test_feed_outliers_within_unit_groups(shipped):
+    import kmmodel as km
+
+    groups = km.datasets.load("units")[["unit", "group"]]
+    res = monitoring.feed_outliers(
+        shipped.merge(groups, on="unit"), 2025, threshold=6.0, peers="group"
+    )
+    assert "group" in res.table.columns
+    assert res.flagged.iloc[0][["unit", "month"]].tolist() == ["fumin", 6]
+    # the development zones are compared with each other only
+    zones = res.table[res.table["group"] == "development_zone"]
+    assert set(zones["unit"]) == {"gaoxin", "jingkai", "dianchi", "yangzonghai"}
+    with pytest.raises(DataError, match="missing column"):
+        monitoring.feed_outliers(shipped, 2025, peers="group")

@@ -130,13 +130,12 @@ def feed_outliers(
     """
     extra = [peers] if isinstance(peers, str) else list(peers or [])
     require_columns(feed, extra, source="feed")
+    f = with_increments(validate_feed(feed.drop(columns=extra) if extra else feed, source="feed"))
     if extra:
-        f = validate_feed(feed.drop(columns=extra), source="feed")
-        groups = feed[["unit", *extra]].drop_duplicates("unit")
-        f = f.merge(groups.astype({"unit": f["unit"].dtype}), on="unit", how="left", sort=False)
-    else:
-        f = validate_feed(feed, source="feed")
-    f = with_increments(f)
+        groups = feed[["unit", *extra]].drop_duplicates("unit").astype({"unit": str})
+        labels = groups.set_index("unit").reindex(f["unit"].astype(str).to_numpy())
+        for c in extra:
+            f[c] = labels[c].to_numpy()
     f = f[f["month"].to_numpy() <= month].reset_index(drop=True)
     cur = f["year"].to_numpy() == year
     if not cur.any():
