@@ -245,3 +245,14 @@ def test_feed_outliers_within_unit_groups(shipped):
     assert set(zones["unit"]) == {"gaoxin", "jingkai", "dianchi", "yangzonghai"}
     with pytest.raises(DataError, match="missing column"):
         monitoring.feed_outliers(shipped, 2025, peers="group")
+
+
+def test_longer_end_window_and_multi_column_groups(shipped):
+    res = monitoring.jumps(shipped, 2025, last=3, threshold=5.0)
+    assert res.flagged["unit"].tolist() == ["fumin", "xundian"]
+    whole = monitoring.jumps(shipped, 2025, month=3, last=3).table
+    np.testing.assert_allclose(whole["end_share"], 1.0)  # the window is the whole year so far
+    assert not whole["spike"].any()
+    d = monitoring.digit_preference(shipped, "actual", ["unit", "year"], resolution=10_000)
+    assert d.flagged[["unit", "year"]].values.tolist() == [["songming", 2025]]
+    assert len(d.table) == 18 * 5

@@ -140,3 +140,15 @@ def test_row_order_does_not_change_the_screen():
     b = monitoring.screen(feed.sample(frac=1.0, random_state=1), 2025, bunching_thresholds=[1.0])
     pd.testing.assert_frame_equal(a.table, b.table)
     pd.testing.assert_frame_equal(a.flags, b.flags)
+
+
+def test_payments_without_year_and_unknown_weights():
+    feed = km.datasets.load("monthly_progress")
+    pay = km.datasets.load("payment_records").drop(columns="year")
+    res = monitoring.screen(feed, 2025, payments=pay)
+    assert res.checks_run[-1] == "benford"
+    assert res.explain("yiliang")["check"].tolist() == ["benford"]
+    with pytest.raises(DataError, match="no payments for year 2024"):
+        monitoring.screen(feed, 2024, payments=km.datasets.load("payment_records"))
+    with pytest.raises(DataError, match="no weight for check"):
+        monitoring.quality_score(res.flags, ["a"], ["outliers", "astrology"], weights=None)
