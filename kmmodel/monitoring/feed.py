@@ -45,8 +45,12 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (-1 for missing) and sorted unique values of a key column."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s.cat.codes.to_numpy().astype(np.int64), pd.Index(s.cat.categories)
-    codes, uniques = pd.factorize(s, sort=True)
-    return codes.astype(np.int64), pd.Index(uniques)
+    values = s.to_numpy(dtype=object)  # factorising objects is ~2x faster than StringArray
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:  # mixed types (numbers and text) cannot be sorted: compare as text
+        codes, uniques = pd.factorize(s.astype("string").to_numpy(dtype=object), sort=True)
+    return codes.astype(np.int64), pd.Index(uniques, dtype=object)
 
 
 def group_key(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
@@ -110,7 +114,7 @@ def _parse(feed: pd.DataFrame):
     if np.all(cp[1:] > cp[:-1]):  # already sorted without duplicates: skip the sort
         order = pos
     else:
-        order = pos[np.lexsort((pos, mi[pos], yi[pos], ic[pos], uc[pos]))]
+        order = pos[np.argsort(cp, kind="stable")]  # ties (duplicates) keep file order
     su, si, sy, sm = uc[order], ic[order], yi[order], mi[order]
     same = np.r_[False, (su[1:] == su[:-1]) & (si[1:] == si[:-1]) & (sy[1:] == sy[:-1])]
     dup_next = same & np.r_[False, sm[1:] == sm[:-1]]
