@@ -45,6 +45,9 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (-1 for missing) and sorted unique values of a key column."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s.cat.codes.to_numpy().astype(np.int64), pd.Index(s.cat.categories)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        codes, uniques = pd.factorize(s.to_numpy(), sort=True)
+        return codes.astype(np.int64), pd.Index(uniques)
     values = s.to_numpy(dtype=object)  # factorising objects is ~2x faster than StringArray
     try:
         codes, uniques = pd.factorize(values, sort=True)

@@ -134,8 +134,10 @@ def seasonal_profile(history: pd.DataFrame, min_years: int = 2) -> pd.DataFrame:
 
 def _complete_years(feed: pd.DataFrame) -> pd.DataFrame:
     """Series (unit x indicator x year) of a validated feed with all 12 months."""
-    _, inv, counts = np.unique(group_key(feed, KEYS), return_inverse=True, return_counts=True)
-    return subset(feed, counts[inv] == 12)
+    key = group_key(feed, KEYS)  # sorted feed: equal keys are adjacent
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    counts = np.diff(np.r_[starts, len(key)])
+    return subset(feed, np.repeat(counts, counts) == 12)
 
 
 @dataclass(frozen=True)
