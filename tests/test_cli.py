@@ -53,3 +53,14 @@ def test_import_kmmodel_stays_light():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == "[]"
+
+
+def test_monitor_command_reports_the_planted_late_unit(capsys):
+    assert main(["monitor", "--month", "9"]) == 0
+    out = capsys.readouterr().out
+    assert "xundian industrial_value_added    red" in out
+
+
+def test_monitor_missing_feed_exits_2(tmp_path, capsys):
+    assert main(["monitor", "--feed", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: file not found" in capsys.readouterr().err
