@@ -9,8 +9,9 @@ Data-generating process (all constants below are the "truth"):
 1. Each unit ``u`` has a service quality ``q[u, k]`` per attribute ``k``
    (normal, sd 0.45) and a residual satisfaction effect ``ALPHA[u]``
    (:data:`TRUE_UNIT_EFFECTS`, latent-scale units).
-2. A respondent has age (18-80), female, urban, income band (1-5) and a general
-   disposition ``d ~ N(0, 1)``; attribute rating
+2. A respondent is urban with the unit's :data:`URBAN_SHARE`; age (18-80) is older
+   and income band (1-5) lower in rural units; female is 0/1 at random; a general
+   disposition is ``d ~ N(0, 1)``; attribute rating
    ``round(3.1 + q[u, k] + 0.55 d + 0.25 urban (health, transport) + N(0, 0.85))``
    clipped to 1-5, so ratings are positively correlated, as in real surveys.
 3. Latent satisfaction ``y* = sum_k TRUE_SLOPES[k] rating_k + TRUE_SLOPES[c] c
@@ -73,6 +74,30 @@ RESPONDENTS = {
 """Respondents per unit (total 3,474); ``yangzonghai`` is deliberately below 30."""
 
 
+URBAN_SHARE = {
+    "wuhua": 0.95,
+    "panlong": 0.9,
+    "guandu": 0.9,
+    "xishan": 0.88,
+    "chenggong": 0.8,
+    "gaoxin": 0.95,
+    "jingkai": 0.9,
+    "dianchi": 0.85,
+    "anning": 0.65,
+    "jinning": 0.5,
+    "dongchuan": 0.4,
+    "yangzonghai": 0.4,
+    "songming": 0.35,
+    "yiliang": 0.35,
+    "fumin": 0.3,
+    "shilin": 0.3,
+    "xundian": 0.25,
+    "luquan": 0.2,
+}
+"""Share of urban respondents per unit: the respondent mix differs between units, so
+raw unit means differ from unit effects net of respondent mix."""
+
+
 def _unit_effects() -> dict[str, float]:
     rng = np.random.default_rng(SEED + 1)
     units = sorted(RESPONDENTS)
@@ -107,10 +132,11 @@ def make_survey(
     quality = rng.normal(0.0, 0.45, (len(units), len(ATTRIBUTES)))
     unit_idx = np.repeat(np.arange(len(units)), [counts[u] for u in units])
     n = unit_idx.size
-    age = rng.integers(18, 81, n)
+    urban_share = np.array([URBAN_SHARE.get(u, 0.65) for u in units])[unit_idx]
+    age = np.clip(np.rint(rng.normal(52 - 12 * urban_share, 15, n)), 18, 80).astype(int)
     female = rng.integers(0, 2, n)
-    urban = (rng.random(n) < 0.65).astype(int)
-    income = rng.integers(1, 6, n)
+    urban = (rng.random(n) < urban_share).astype(int)
+    income = np.clip(np.rint(rng.normal(1.8 + 2.2 * urban_share + 0.5 * urban, 1.0, n)), 1, 5).astype(int)
     disp = rng.normal(0.0, 1.0, n)
     shift = np.zeros(len(ATTRIBUTES))
     shift[[ATTRIBUTES.index("health"), ATTRIBUTES.index("transport")]] = 0.25
