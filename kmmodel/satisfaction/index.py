@@ -142,7 +142,7 @@ def satisfaction_index(
         ss = np.bincount(codes, weights=(w * dev) ** 2, minlength=n_groups)
         with np.errstate(divide="ignore", invalid="ignore"):
             se = np.sqrt(np.where(n > 1, n / (n - 1), np.nan) * ss) / sw
-        return pd.DataFrame({"n": n, "n_eff": sw**2 / sw2, "index": mean, "se": se})
+        return pd.DataFrame({"n": n, "n_eff": sw**2 / sw2, "index": np.clip(mean, 0, 100), "se": se})
 
     codes, groups = pd.factorize(frame["g"], sort=True)
     table = summarise(frame, codes, len(groups))
