@@ -95,7 +95,9 @@ def test_shares_sum_to_r2_weighted(survey, method):
 def test_shares_do_not_depend_on_driver_order(order, method):
     df = _small_survey()
     drivers = [list(sat.ATTRIBUTES)[i] for i in order]
-    base = sat.key_drivers(df, "overall", list(sat.ATTRIBUTES), method, n_boot=0).set_index("driver")
+    base = sat.key_drivers(df, "overall", list(sat.ATTRIBUTES), method, n_boot=0).set_index(
+        "driver"
+    )
     perm = sat.key_drivers(df, "overall", drivers, method, n_boot=0).set_index("driver")
     np.testing.assert_allclose(perm.loc[base.index, "share"], base["share"], atol=1e-12)
 
@@ -142,7 +144,9 @@ def test_subset_r2_matches_ols(survey):
     corr = survey[["overall", *drivers]].corr().to_numpy()
     r2 = sat.subset_r2(corr)
     assert r2[0] == 0
-    assert r2[0b101] == pytest.approx(_ols_r2(survey, "overall", ["health", "transport"]), abs=1e-12)
+    assert r2[0b101] == pytest.approx(
+        _ols_r2(survey, "overall", ["health", "transport"]), abs=1e-12
+    )
 
 
 def test_bad_inputs(survey):
@@ -156,8 +160,11 @@ def test_bad_inputs(survey):
     with pytest.raises(km.DataError, match="method"):
         sat.key_drivers(survey, "overall", ["health", "safety"], method="pratt")
     with pytest.raises(km.DataError, match="up to 12"):
-        sat.key_drivers(survey.assign(**{f"x{i}": survey["health"] + i for i in range(13)}), "overall",
-                        [f"x{i}" for i in range(13)])
+        sat.key_drivers(
+            survey.assign(**{f"x{i}": survey["health"] + i for i in range(13)}),
+            "overall",
+            [f"x{i}" for i in range(13)],
+        )
     dup = survey.assign(health2=survey["health"] * 2 + 1)
     with pytest.raises(km.DataError, match="collinear"):
         sat.key_drivers(dup, "overall", ["health", "health2", "safety"])
@@ -166,4 +173,6 @@ def test_bad_inputs(survey):
     with pytest.raises(km.DataError, match="at least 2"):
         sat.key_drivers(survey, "overall", ["health"])
     with pytest.raises(km.DataError, match="weights must be positive"):
-        sat.key_drivers(survey.assign(weight=0.0), "overall", ["health", "safety"], weights="weight")
+        sat.key_drivers(
+            survey.assign(weight=0.0), "overall", ["health", "safety"], weights="weight"
+        )

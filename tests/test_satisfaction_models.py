@@ -39,7 +39,9 @@ def test_wls_matches_closed_form(survey):
     xs, e = x * np.sqrt(w)[:, None], (y - x @ beta) * np.sqrt(w)
     h = np.einsum("ij,jk,ik->i", xs, xtwx_inv, xs)
     meat = xs.T @ (xs * (e / (1 - h))[:, None] ** 2)
-    np.testing.assert_allclose(res.bse.to_numpy(), np.sqrt(np.diag(xtwx_inv @ meat @ xtwx_inv)), rtol=1e-8)
+    np.testing.assert_allclose(
+        res.bse.to_numpy(), np.sqrt(np.diag(xtwx_inv @ meat @ xtwx_inv)), rtol=1e-8
+    )
 
 
 def test_cluster_errors_by_unit(survey):
@@ -86,7 +88,9 @@ def test_top_box_matches_statsmodels_logit(survey):
 
 def test_top_box_errors(survey):
     with pytest.raises(km.DataError, match="separation"):
-        sat.top_box_model(survey.assign(leak=(survey["overall"] >= 4).astype(int)), "overall ~ leak + health")
+        sat.top_box_model(
+            survey.assign(leak=(survey["overall"] >= 4).astype(int)), "overall ~ leak + health"
+        )
     with pytest.raises(km.DataError, match="needs both"):
         sat.top_box_model(survey.assign(overall=4 + survey.index % 2), "overall ~ health")
     with pytest.raises(km.DataError, match="top"):
@@ -123,7 +127,10 @@ def test_index_invariant_to_weight_scale(k):
     np.testing.assert_allclose(a[["index", "se", "n_eff"]], b[["index", "se", "n_eff"]], rtol=1e-9)
 
 
-@given(st.lists(st.integers(1, 5), min_size=2, max_size=40), st.lists(st.floats(0.1, 5), min_size=40, max_size=40))
+@given(
+    st.lists(st.integers(1, 5), min_size=2, max_size=40),
+    st.lists(st.floats(0.1, 5), min_size=40, max_size=40),
+)
 def test_index_bounded(answers, weights):
     df = pd.DataFrame({"overall": answers, "unit": "wuhua", "weight": weights[: len(answers)]})
     t = sat.satisfaction_index(df).table
@@ -181,7 +188,15 @@ def test_scenario_table_shape_and_signs(ordered, survey):
     res = sat.scenario(ordered, survey, {"transport": 1}, n_draws=100, seed=1)
     t = res.table
     assert list(t["unit"]) == sorted(survey["unit"].unique()) + ["all"]
-    assert {"baseline", "scenario", "change", "low", "high", "baseline_top2", "scenario_top2"} <= set(t)
+    assert {
+        "baseline",
+        "scenario",
+        "change",
+        "low",
+        "high",
+        "baseline_top2",
+        "scenario_top2",
+    } <= set(t)
     assert (t["change"] > 0).all() and res.low < res.change < res.high
     assert (t["scenario_top2"] > t["baseline_top2"]).all()
     np.testing.assert_allclose(t["scenario"] - t["baseline"], t["change"])
@@ -190,9 +205,13 @@ def test_scenario_table_shape_and_signs(ordered, survey):
 
 
 def test_scenario_zero_change_and_cap(ordered, survey):
-    assert sat.scenario(ordered, survey, {"health": 0}, n_draws=0).change == pytest.approx(0, abs=1e-12)
+    assert sat.scenario(ordered, survey, {"health": 0}, n_draws=0).change == pytest.approx(
+        0, abs=1e-12
+    )
     top = survey.assign(health=5)
-    assert sat.scenario(ordered, top, {"health": 1}, n_draws=0).change == pytest.approx(0, abs=1e-12)
+    assert sat.scenario(ordered, top, {"health": 1}, n_draws=0).change == pytest.approx(
+        0, abs=1e-12
+    )
     # without the cap the model extrapolates
     assert sat.scenario(ordered, top, {"health": 1}, n_draws=0, clip=False).change > 0
 
@@ -201,7 +220,9 @@ def test_scenario_linear_is_slope_times_points(survey):
     lin = sat.linear_model(survey, "overall ~ health + safety", weights="weight")
     low = survey.assign(health=np.minimum(survey["health"], 4))  # nobody is capped
     ch = sat.index_change_per_point(lin, low, "health")
-    assert ch == pytest.approx(lin.params["health"] * 25, rel=1e-10)  # 1 point on 1-5 = 25 index points
+    assert ch == pytest.approx(
+        lin.params["health"] * 25, rel=1e-10
+    )  # 1 point on 1-5 = 25 index points
 
 
 def test_scenario_matches_finite_difference_of_expected_score(ordered, survey):
@@ -230,7 +251,12 @@ def test_quadrant_rules():
     from kmmodel.satisfaction.ipa import quadrant
 
     q = quadrant([0.3, 0.3, 0.1, 0.1], [40, 60, 40, 60], 0.2, 50)
-    assert list(q) == ["concentrate here", "keep up the good work", "low priority", "possible overkill"]
+    assert list(q) == [
+        "concentrate here",
+        "keep up the good work",
+        "low priority",
+        "possible overkill",
+    ]
 
 
 def test_ipa_table_and_plot(survey):
@@ -274,7 +300,9 @@ def test_brant_matches_r_brant_on_ucla():
     # Omnibus X2 4.34 (df 3, p 0.23); pared 0.13 (p 0.72); public 3.44 (p 0.06); gpa 0.18 (p 0.67),
     # as printed in public R walk-throughs of this example (e.g. RPubs 1142355, library(brant)).
     df = pd.read_csv(Path(__file__).parent / "data" / "ologit_ucla.csv")
-    df["apply"] = pd.Categorical(df["apply"], ["unlikely", "somewhat likely", "very likely"], ordered=True)
+    df["apply"] = pd.Categorical(
+        df["apply"], ["unlikely", "somewhat likely", "very likely"], ordered=True
+    )
     t = sat.brant_test(df, "apply ~ pared + public + gpa").set_index("term")
     np.testing.assert_allclose(t["chi2"], [4.34, 0.13, 3.44, 0.18], atol=0.006)
     np.testing.assert_allclose(t["p"], [0.23, 0.72, 0.06, 0.67], atol=0.006)
@@ -321,8 +349,16 @@ def test_validate_survey_lists_every_problem(survey):
         sat.validate_survey(bad, source="survey.csv")
     msg = str(err.value)
     assert msg.startswith("survey.csv: 5 problems")
-    for part in ("atlantis", "column health", "row 3", "column overall", "row 4", "column weight",
-                 "row 5", "duplicate respondent"):
+    for part in (
+        "atlantis",
+        "column health",
+        "row 3",
+        "column overall",
+        "row 4",
+        "column weight",
+        "row 5",
+        "duplicate respondent",
+    ):
         assert part in msg, part
     with pytest.raises(km.DataError, match="missing column"):
         sat.validate_survey(survey.drop(columns="weight"))

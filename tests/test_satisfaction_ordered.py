@@ -36,7 +36,10 @@ def test_polr_logit_slopes_and_cutpoints(logit):
     # and the UCLA OARC ordinal-logistic-regression example.
     np.testing.assert_allclose(logit.params.to_numpy(), [1.04769, -0.05879, 0.61594], atol=1e-3)
     np.testing.assert_allclose(logit.thresholds.to_numpy(), [2.20391, 4.29936], atol=1e-3)
-    assert list(logit.thresholds.index) == ["unlikely|somewhat likely", "somewhat likely|very likely"]
+    assert list(logit.thresholds.index) == [
+        "unlikely|somewhat likely",
+        "somewhat likely|very likely",
+    ]
     # polr standard errors (same source): slopes 0.2658, 0.2979, 0.2606; zeta 0.7795, 0.8043
     np.testing.assert_allclose(logit.bse.to_numpy(), [0.2658, 0.2979, 0.2606], atol=2e-4)
     np.testing.assert_allclose(logit.threshold_bse.to_numpy(), [0.7795, 0.8043], atol=2e-3)
@@ -87,7 +90,10 @@ def test_marginal_effects_match_numerical_derivative(logit, ucla):
     np.testing.assert_allclose(ame["expected"], ame[LEVELS].to_numpy() @ [1, 2, 3])
 
 
-@given(st.lists(st.floats(-20, 20), min_size=1, max_size=30), st.lists(st.floats(-5, 5), min_size=1, max_size=6))
+@given(
+    st.lists(st.floats(-20, 20), min_size=1, max_size=30),
+    st.lists(st.floats(-5, 5), min_size=1, max_size=6),
+)
 def test_category_probabilities_are_a_distribution(xb, gaps):
     cuts = np.cumsum(np.abs(gaps) + 0.01) - 3
     for distr in ("logit", "probit"):
@@ -115,9 +121,13 @@ def test_recovers_true_effects_on_shipped_survey(survey):
     assert inside.all(), t.loc[terms].assign(true=truth_s)[~inside]
     # unit effects relative to the reference unit (first alphabetically)
     ref = sorted(truth.TRUE_UNIT_EFFECTS)[0]
-    eff = {u: v - truth.TRUE_UNIT_EFFECTS[ref] for u, v in truth.TRUE_UNIT_EFFECTS.items() if u != ref}
+    eff = {
+        u: v - truth.TRUE_UNIT_EFFECTS[ref] for u, v in truth.TRUE_UNIT_EFFECTS.items() if u != ref
+    }
     rows = [f"C(unit)[T.{u}]" for u in eff]
-    z = (t.loc[rows, "coef"].to_numpy() - np.array(list(eff.values()))) / t.loc[rows, "se"].to_numpy()
+    z = (t.loc[rows, "coef"].to_numpy() - np.array(list(eff.values()))) / t.loc[
+        rows, "se"
+    ].to_numpy()
     assert np.mean(np.abs(z) < 1.96) >= 0.8  # 17 effects, 95% intervals
     assert np.all(np.abs(z) < 3.5)
     # cut-points shift by the reference unit's effect

@@ -136,7 +136,9 @@ def make_survey(
     age = np.clip(np.rint(rng.normal(52 - 12 * urban_share, 15, n)), 18, 80).astype(int)
     female = rng.integers(0, 2, n)
     urban = (rng.random(n) < urban_share).astype(int)
-    income = np.clip(np.rint(rng.normal(1.8 + 2.2 * urban_share + 0.5 * urban, 1.0, n)), 1, 5).astype(int)
+    income = np.clip(
+        np.rint(rng.normal(1.8 + 2.2 * urban_share + 0.5 * urban, 1.0, n)), 1, 5
+    ).astype(int)
     disp = rng.normal(0.0, 1.0, n)
     shift = np.zeros(len(ATTRIBUTES))
     shift[[ATTRIBUTES.index("health"), ATTRIBUTES.index("transport")]] = 0.25

@@ -16,7 +16,9 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def formula_columns(formula: str, data: pd.DataFrame) -> tuple[str, list[str]]:
     """Split ``formula`` into (outcome, predictor columns) of ``data`` it mentions."""
     if not isinstance(formula, str) or "~" not in formula:
-        raise DataError(f"expected a formula 'outcome ~ x1 + x2', got {formula!r}", source="formula")
+        raise DataError(
+            f"expected a formula 'outcome ~ x1 + x2', got {formula!r}", source="formula"
+        )
     lhs, rhs = formula.split("~", 1)
     lhs = lhs.strip()
     cols = set(map(str, data.columns))
@@ -52,7 +54,10 @@ def check_frame(
         s = data[col]
         empty = s.isna()
         if empty.any():
-            probs.add(f"missing values in {rows_phrase(np.flatnonzero(empty.to_numpy()))}", f"column {col}")
+            probs.add(
+                f"missing values in {rows_phrase(np.flatnonzero(empty.to_numpy()))}",
+                f"column {col}",
+            )
         elif col in preds and len(s) > 0 and s.nunique() < 2:
             probs.add(
                 f"column is constant (every value is {s.iloc[0]!r}); its effect cannot be "
@@ -60,7 +65,9 @@ def check_frame(
                 f"column {col}",
             )
     if outcome in data.columns and len(data) > 0 and data[outcome].nunique() < 2:
-        probs.add("the outcome takes a single value; there is nothing to explain", f"column {outcome}")
+        probs.add(
+            "the outcome takes a single value; there is nothing to explain", f"column {outcome}"
+        )
     if weights is not None:
         if weights not in data.columns:
             probs.add(f"weight column {weights!r} not found", "weights")
@@ -83,7 +90,9 @@ def design(formula_or_spec, data: pd.DataFrame, *, source: str, prediction: bool
     from statsmodels.formula._manager import FormulaManager
 
     try:
-        return FormulaManager().get_matrices(formula_or_spec, data, pandas=True, prediction=prediction)
+        return FormulaManager().get_matrices(
+            formula_or_spec, data, pandas=True, prediction=prediction
+        )
     except Exception as exc:  # patsy/formulaic raise their own error types
         raise DataError(f"cannot build the model from the formula: {exc}", source=source) from exc
 

@@ -103,9 +103,13 @@ def top_box_model(
     import statsmodels.api as sm
     import statsmodels.formula.api as smf
 
-    outcome, _ = check_frame(data, formula, source="top_box_model", weights=weights, cluster=cluster)
+    outcome, _ = check_frame(
+        data, formula, source="top_box_model", weights=weights, cluster=cluster
+    )
     if not 1 <= top < scale[1] - scale[0] + 1:
-        raise DataError(f"top must be between 1 and {scale[1] - scale[0]}, got {top}", source="top_box_model")
+        raise DataError(
+            f"top must be between 1 and {scale[1] - scale[0]}, got {top}", source="top_box_model"
+        )
     threshold = scale[1] - top + 1
     frame = data.copy()
     y = pd.to_numeric(frame[outcome], errors="coerce")
@@ -127,14 +131,20 @@ def top_box_model(
         try:
             model = smf.glm(formula, frame, family=sm.families.Binomial(), var_weights=w)
         except Exception as exc:
-            raise DataError(f"cannot build the model from the formula: {exc}", source="top_box_model") from exc
+            raise DataError(
+                f"cannot build the model from the formula: {exc}", source="top_box_model"
+            ) from exc
         kw = (
             {"cov_type": "cluster", "cov_kwds": {"groups": pd.factorize(frame[cluster])[0]}}
             if cluster
             else {"cov_type": "HC0"}
         )
         res = model.fit(maxiter=100, **kw)
-    bad = [w_ for w_ in caught if issubclass(w_.category, (PerfectSeparationWarning, ConvergenceWarning))]
+    bad = [
+        w_
+        for w_ in caught
+        if issubclass(w_.category, (PerfectSeparationWarning, ConvergenceWarning))
+    ]
     exog = pd.DataFrame(model.exog, columns=model.exog_names)
     separation_check(
         exog,

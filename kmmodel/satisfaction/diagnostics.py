@@ -46,7 +46,10 @@ def vif(data: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(x[c]):
             probs.add(f"expected numbers, got {x[c].dtype}", f"column {c}")
         elif x[c].isna().any():
-            probs.add(f"missing values in {rows_phrase(np.flatnonzero(x[c].isna().to_numpy()))}", f"column {c}")
+            probs.add(
+                f"missing values in {rows_phrase(np.flatnonzero(x[c].isna().to_numpy()))}",
+                f"column {c}",
+            )
         elif x[c].nunique() < 2:
             probs.add("column is constant; VIF undefined", f"column {c}")
     probs.raise_if_any(DataError)
@@ -111,13 +114,23 @@ def brant_test(data: pd.DataFrame, formula: str) -> pd.DataFrame:
 
     outcome, _ = check_frame(data, formula, source="brant_test")
     y = data[outcome]
-    codes = y.cat.codes.to_numpy() if isinstance(y.dtype, pd.CategoricalDtype) else pd.factorize(y, sort=True)[0]
+    codes = (
+        y.cat.codes.to_numpy()
+        if isinstance(y.dtype, pd.CategoricalDtype)
+        else pd.factorize(y, sort=True)[0]
+    )
     levels = np.unique(codes)
     if len(levels) < 3:
-        raise DataError("the Brant test needs an outcome with at least 3 levels", source="brant_test")
+        raise DataError(
+            "the Brant test needs an outcome with at least 3 levels", source="brant_test"
+        )
     rhs = formula.split("~", 1)[1]
-    x = design(f"{rhs} + 1" if "-1" not in rhs.replace(" ", "") else rhs, data, source="brant_test",
-               prediction=True)
+    x = design(
+        f"{rhs} + 1" if "-1" not in rhs.replace(" ", "") else rhs,
+        data,
+        source="brant_test",
+        prediction=True,
+    )
     names = [c for c in x.columns if c != "Intercept"]
     xm = x.to_numpy(float)
     p = xm.shape[1]
@@ -128,7 +141,11 @@ def brant_test(data: pd.DataFrame, formula: str) -> pd.DataFrame:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             res = sm.Logit(z, xm).fit(disp=False, maxiter=200)
-        bad = [w for w in caught if issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning))]
+        bad = [
+            w
+            for w in caught
+            if issubclass(w.category, (PerfectSeparationWarning, ConvergenceWarning))
+        ]
         if bad or not res.mle_retvals.get("converged", True):
             raise DataError(
                 f"the binary split 'answer above level {c + 1}' cannot be fitted (separation "

@@ -104,7 +104,9 @@ def lmg_shares(r2: np.ndarray) -> np.ndarray:
     k = int(np.log2(r2.shape[-1]))
     masks = np.arange(1 << k)
     size = np.array([bin(m).count("1") for m in masks])
-    weight = np.array([factorial(s) * factorial(k - s - 1) / factorial(k) if s < k else 0.0 for s in range(k + 1)])
+    weight = np.array(
+        [factorial(s) * factorial(k - s - 1) / factorial(k) if s < k else 0.0 for s in range(k + 1)]
+    )
     out = np.empty(r2.shape[:-1] + (k,))
     for j in range(k):  # k drivers; each step is one vectorised sum over 2^(k-1) subsets
         without = masks[(masks >> j) & 1 == 0]
@@ -201,7 +203,9 @@ def key_drivers(
     if method not in METHODS:
         probs.add(f"method must be one of {METHODS}, got {method!r}", "method")
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}", source="key_drivers")
+        raise DataError(
+            f"expected a pandas DataFrame, got {type(data).__name__}", source="key_drivers"
+        )
     drivers = list(drivers)
     if len(drivers) < 2:
         probs.add(f"need at least 2 drivers, got {drivers}", "drivers")
@@ -229,17 +233,26 @@ def key_drivers(
             continue
         empty = s.isna()
         if empty.any():
-            probs.add(f"missing values in {rows_phrase(np.flatnonzero(empty.to_numpy()))}", f"column {col}")
+            probs.add(
+                f"missing values in {rows_phrase(np.flatnonzero(empty.to_numpy()))}",
+                f"column {col}",
+            )
         elif col != weights and s.nunique() < 2:
-            probs.add(f"column is constant (every value is {s.iloc[0]}); it explains nothing", f"column {col}")
+            probs.add(
+                f"column is constant (every value is {s.iloc[0]}); it explains nothing",
+                f"column {col}",
+            )
     if weights and pd.api.types.is_numeric_dtype(data[weights]):
         bad = ~(data[weights] > 0)
         if bad.any():
             probs.add(
-                f"weights must be positive in {rows_phrase(np.flatnonzero(bad.to_numpy()))}", f"column {weights}"
+                f"weights must be positive in {rows_phrase(np.flatnonzero(bad.to_numpy()))}",
+                f"column {weights}",
             )
     if len(data) <= len(drivers) + 1:
-        probs.add(f"{len(data)} respondents for {len(drivers)} drivers; need more rows than drivers + 1")
+        probs.add(
+            f"{len(data)} respondents for {len(drivers)} drivers; need more rows than drivers + 1"
+        )
     probs.raise_if_any(DataError)
 
     z = data[[target, *drivers]].to_numpy(float)
@@ -278,5 +291,7 @@ def key_drivers(
     out["share_of_r2"] = out["share"] / r2 if r2 > 0 else np.nan
     out = out.sort_values("share", ascending=False, kind="stable").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
-    out.attrs.update({"r2": r2, "method": method, "n": len(z), "n_boot": int(n_boot), "level": level})
+    out.attrs.update(
+        {"r2": r2, "method": method, "n": len(z), "n_boot": int(n_boot), "level": level}
+    )
     return out

@@ -43,7 +43,9 @@ def to_index(answer, scale: Sequence[int] = SCALE):
 def _check(data, score, by, weights, scale, extra=()) -> None:
     probs = Problems(source="satisfaction_index")
     if not isinstance(data, pd.DataFrame):
-        raise DataError(f"expected a pandas DataFrame, got {type(data).__name__}", source="satisfaction_index")
+        raise DataError(
+            f"expected a pandas DataFrame, got {type(data).__name__}", source="satisfaction_index"
+        )
     cols = [c for c in (score, by, weights, *extra) if c is not None]
     missing = [c for c in cols if c not in data.columns]
     if missing:
@@ -68,7 +70,10 @@ def _check(data, score, by, weights, scale, extra=()) -> None:
                 f"column {weights}",
             )
     if by is not None and data[by].isna().any():
-        probs.add(f"empty group in {rows_phrase(np.flatnonzero(data[by].isna().to_numpy()))}", f"column {by}")
+        probs.add(
+            f"empty group in {rows_phrase(np.flatnonzero(data[by].isna().to_numpy()))}",
+            f"column {by}",
+        )
     probs.raise_if_any(DataError)
 
 
@@ -92,6 +97,29 @@ class IndexResult:
     overall: float
     overall_se: float
     level: float
+
+    def plot(self, ax=None, labels: dict | None = None):
+        """Horizontal bars of the index with intervals; flagged groups in grey. Returns the Axes.
+
+        ``labels`` maps group ids to display names (e.g. unit -> 五华区).
+        """
+        import matplotlib.pyplot as plt
+
+        from kmmodel import plots
+
+        plots.setup()
+        t = self.table.sort_values("index")
+        key = t.columns[0]
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.32 * len(t) + 1.2))
+        names = [labels.get(g, g) if labels else g for g in t[key]]
+        colours = np.where(t["flag"], "0.7", "C0")
+        err = np.vstack([t["index"] - t["low"], t["high"] - t["index"]])
+        ax.barh(names, t["index"], xerr=err, color=colours, ecolor="0.3", capsize=2)
+        ax.axvline(self.overall, color="C1", lw=1, ls="--")
+        ax.set_xlabel(f"满意度指数 (0-100), {self.level:.0%} 置信区间")
+        ax.set_xlim(0, 100)
+        return ax
 
 
 def satisfaction_index(
@@ -142,7 +170,9 @@ def satisfaction_index(
         ss = np.bincount(codes, weights=(w * dev) ** 2, minlength=n_groups)
         with np.errstate(divide="ignore", invalid="ignore"):
             se = np.sqrt(np.where(n > 1, n / (n - 1), np.nan) * ss) / sw
-        return pd.DataFrame({"n": n, "n_eff": sw**2 / sw2, "index": np.clip(mean, 0, 100), "se": se})
+        return pd.DataFrame(
+            {"n": n, "n_eff": sw**2 / sw2, "index": np.clip(mean, 0, 100), "se": se}
+        )
 
     codes, groups = pd.factorize(frame["g"], sort=True)
     table = summarise(frame, codes, len(groups))
@@ -152,7 +182,9 @@ def satisfaction_index(
     table["flag"] = table["n"] < min_n
     table["note"] = np.where(
         table["flag"],
-        "only " + table["n"].astype(str) + f" respondents (< {min_n}): indicative only, interval wide",
+        "only "
+        + table["n"].astype(str)
+        + f" respondents (< {min_n}): indicative only, interval wide",
         "",
     )
     total = summarise(frame, np.zeros(len(x), dtype=int), 1)
@@ -218,7 +250,9 @@ def unit_effects(
     c = np.vstack(rows)
     adjusted = c @ res.params.to_numpy()
     se = np.sqrt(np.einsum("ij,jk,ik->i", c, res.cov_params().to_numpy(), c))
-    raw = satisfaction_index(frame, score=score, by=by, weights=weights, scale=scale, min_n=min_n).table
+    raw = satisfaction_index(
+        frame, score=score, by=by, weights=weights, scale=scale, min_n=min_n
+    ).table
     raw = raw.set_index(by).loc[units]
     out = pd.DataFrame(
         {

@@ -60,8 +60,12 @@ def quadrant(importance, performance, importance_cut: float, performance_cut: fl
     """Quadrant name for each (importance, performance) pair; ties count as high."""
     hi_i = np.asarray(importance, float) >= importance_cut
     hi_p = np.asarray(performance, float) >= performance_cut
-    names = np.array([[QUADRANTS[(False, False)], QUADRANTS[(False, True)]],
-                      [QUADRANTS[(True, False)], QUADRANTS[(True, True)]]])
+    names = np.array(
+        [
+            [QUADRANTS[(False, False)], QUADRANTS[(False, True)]],
+            [QUADRANTS[(True, False)], QUADRANTS[(True, True)]],
+        ]
+    )
     return names[hi_i.astype(int), hi_p.astype(int)]
 
 
@@ -98,17 +102,38 @@ class IPAResult:
         t = self.table
         err = None
         if t["importance_low"].notna().all():
-            err = np.vstack([t["importance"] - t["importance_low"], t["importance_high"] - t["importance"]])
-        ax.errorbar(t["performance"], t["importance"], yerr=err, fmt="o", color="C0", ecolor="0.6", capsize=3)
+            err = np.vstack(
+                [t["importance"] - t["importance_low"], t["importance_high"] - t["importance"]]
+            )
+        ax.errorbar(
+            t["performance"],
+            t["importance"],
+            yerr=err,
+            fmt="o",
+            color="C0",
+            ecolor="0.6",
+            capsize=3,
+        )
         for _, row in t.iterrows():  # one label per attribute (a handful)
-            ax.annotate(row["label"] if chinese else row["attribute"], (row["performance"], row["importance"]),
-                        textcoords="offset points", xytext=(6, 4))
+            ax.annotate(
+                row["label"] if chinese else row["attribute"],
+                (row["performance"], row["importance"]),
+                textcoords="offset points",
+                xytext=(6, 4),
+            )
         ax.axvline(self.performance_cut, color="0.4", lw=1, ls="--")
         ax.axhline(self.importance_cut, color="0.4", lw=1, ls="--")
         names = QUADRANTS_ZH if chinese else {k: k for k in QUADRANTS_ZH}
         for (hi_i, hi_p), name in QUADRANTS.items():
-            ax.text(0.98 if hi_p else 0.02, 0.97 if hi_i else 0.03, names[name], transform=ax.transAxes,
-                    ha="right" if hi_p else "left", va="top" if hi_i else "bottom", color="0.35")
+            ax.text(
+                0.98 if hi_p else 0.02,
+                0.97 if hi_i else 0.03,
+                names[name],
+                transform=ax.transAxes,
+                ha="right" if hi_p else "left",
+                va="top" if hi_i else "bottom",
+                color="0.35",
+            )
         ax.set_xlabel("表现（满意度指数 0-100）" if chinese else "performance [index 0-100]")
         ax.set_ylabel("重要性（占 R² 的份额）" if chinese else "importance [share of R²]")
         return ax
@@ -153,7 +178,9 @@ def ipa(
     """
     if centre not in ("mean", "scale"):
         raise DataError(f"centre must be 'mean' or 'scale', got {centre!r}", source="ipa")
-    kd = key_drivers(data, target, list(attributes), method, weights=weights, n_boot=n_boot, seed=seed)
+    kd = key_drivers(
+        data, target, list(attributes), method, weights=weights, n_boot=n_boot, seed=seed
+    )
     r2 = kd.attrs["r2"]
     kd = kd.set_index("driver").loc[list(attributes)]
     w = np.ones(len(data)) if weights is None else data[weights].to_numpy(float)

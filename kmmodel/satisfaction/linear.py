@@ -128,7 +128,9 @@ def linear_model(
         else:
             model = smf.wls(formula, data, weights=data[weights].to_numpy(float))
     except Exception as exc:
-        raise DataError(f"cannot build the model from the formula: {exc}", source="linear_model") from exc
+        raise DataError(
+            f"cannot build the model from the formula: {exc}", source="linear_model"
+        ) from exc
     if model.exog.shape[0] <= model.exog.shape[1]:
         raise DataError(
             f"{model.exog.shape[0]} rows for {model.exog.shape[1]} coefficients; need more respondents",

@@ -140,7 +140,9 @@ class OrderedResult:
 
     def predict_proba(self, data: pd.DataFrame | None = None) -> pd.DataFrame:
         """Predicted category probabilities, one row per respondent, one column per level."""
-        p = category_probabilities(self.linear_predictor(data), self.thresholds.to_numpy(), self.distr)
+        p = category_probabilities(
+            self.linear_predictor(data), self.thresholds.to_numpy(), self.distr
+        )
         return pd.DataFrame(p, columns=self.categories)
 
     def expected_score(self, data: pd.DataFrame | None = None) -> np.ndarray:
@@ -256,7 +258,9 @@ def ordered_model(data: pd.DataFrame, formula: str, distr: str = "logit") -> Ord
     from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
     if distr not in DISTRIBUTIONS:
-        raise DataError(f"distr must be one of {DISTRIBUTIONS}, got {distr!r}", source="ordered_model")
+        raise DataError(
+            f"distr must be one of {DISTRIBUTIONS}, got {distr!r}", source="ordered_model"
+        )
     outcome, preds = check_frame(data, formula, source="ordered_model")
     y = data[outcome]
     if not isinstance(y.dtype, pd.CategoricalDtype) and not pd.api.types.is_numeric_dtype(y):
@@ -280,7 +284,9 @@ def ordered_model(data: pd.DataFrame, formula: str, distr: str = "logit") -> Ord
         except ValueError as exc:  # e.g. an intercept in the formula
             raise DataError(str(exc), source="ordered_model") from exc
         except Exception as exc:
-            raise DataError(f"cannot build the model from the formula: {exc}", source="ordered_model") from exc
+            raise DataError(
+                f"cannot build the model from the formula: {exc}", source="ordered_model"
+            ) from exc
         from statsmodels.tools.numdiff import approx_fprime
 
         model.score = lambda p: _analytic_score(model, p)
