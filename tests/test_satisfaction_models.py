@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kmmodel as km
@@ -362,3 +362,62 @@ def test_validate_survey_lists_every_problem(survey):
         assert part in msg, part
     with pytest.raises(km.DataError, match="missing column"):
         sat.validate_survey(survey.drop(columns="weight"))
+
+
+# --- flags, laziness, properties ---------------------------------------------------------
+
+
+def test_sparse_units_are_flagged_in_models(survey, ordered):
+    assert any("yangzonghai" in n and "24 respondents" in n for n in ordered.notes)
+    lin = sat.linear_model(survey, "overall ~ health + C(unit)")
+    assert len(lin.notes) == 1
+    assert sat.linear_model(survey, "overall ~ health").notes == []
+
+
+def test_import_does_not_load_heavy_modules():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kmmodel, kmmodel.satisfaction; "
+        "print(sorted(m for m in ('statsmodels', 'scipy.optimize', 'patsy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@settings(max_examples=12)
+@given(st.floats(0.0, 2.0), st.floats(0.0, 2.0))
+def test_scenario_change_grows_with_points(ordered_for_property, a, b):
+    model, data = ordered_for_property
+    lo, hi = sorted((a, b))
+    c_lo = sat.scenario(model, data, {"safety": lo}, by=None, n_draws=0).change
+    c_hi = sat.scenario(model, data, {"safety": hi}, by=None, n_draws=0).change
+    assert 0 <= c_lo <= c_hi + 1e-12
+
+
+@pytest.fixture(scope="module")
+def ordered_for_property(survey):
+    data = survey.head(800)
+    return sat.ordered_model(data, "overall ~ health + safety"), data
+
+
+def test_top_box_equal_weights_match_unweighted(survey):
+    a = sat.top_box_model(survey, "overall ~ health + safety", weights=None)
+    b = sat.top_box_model(survey.assign(weight=3.0), "overall ~ health + safety", weights="weight")
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-8)
+    np.testing.assert_allclose(a.bse, b.bse, rtol=1e-6)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    names = (
+        "kmmodel.satisfaction",
+        "kmmodel.satisfaction.drivers",
+        "kmmodel.satisfaction.scenario",
+    )
+    for mod in map(importlib.import_module, names):
+        failures, _ = doctest.testmod(mod, raise_on_error=False, verbose=False)
+        assert failures == 0, mod.__name__

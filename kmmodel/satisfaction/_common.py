@@ -126,3 +126,24 @@ def separation_check(
             f"predicts the outcome exactly{where}; merge sparse categories or drop that column",
             source=source,
         )
+
+
+_CATEGORICAL = re.compile(r"C\(\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def sparse_levels(data: pd.DataFrame, formula: str, min_n: int) -> list[str]:
+    """Notes for levels of ``C(col)`` terms with fewer than ``min_n`` respondents.
+
+    Such a level's coefficient rests on few answers: it is estimated, but flagged.
+    """
+    notes = []
+    for col in dict.fromkeys(_CATEGORICAL.findall(formula.split("~", 1)[-1])):
+        if col not in data.columns:
+            continue
+        counts = data[col].value_counts()
+        for level, n in counts[counts < min_n].sort_index().items():
+            notes.append(
+                f"{col} = {level!s} has only {n} respondents (< {min_n}): its coefficient is "
+                "imprecise; treat it as indicative"
+            )
+    return notes

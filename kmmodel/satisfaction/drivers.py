@@ -103,7 +103,7 @@ def lmg_shares(r2: np.ndarray) -> np.ndarray:
     r2 = np.asarray(r2, float)
     k = int(np.log2(r2.shape[-1]))
     masks = np.arange(1 << k)
-    size = np.array([bin(m).count("1") for m in masks])
+    size = ((masks[:, None] >> np.arange(k)) & 1).sum(axis=1)  # subset sizes (popcounts)
     weight = np.array(
         [factorial(s) * factorial(k - s - 1) / factorial(k) if s < k else 0.0 for s in range(k + 1)]
     )

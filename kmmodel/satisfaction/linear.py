@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError
-from kmmodel.satisfaction._common import check_frame, normal_q
+from kmmodel.satisfaction._common import check_frame, normal_q, sparse_levels
 
 __all__ = ["LinearResult", "linear_model"]
 
@@ -42,6 +42,8 @@ class LinearResult:
     nobs : int
     cov_type : str
     fit : statsmodels RegressionResults
+    notes : list of str
+        Flags, e.g. a unit with too few respondents for a precise effect.
     """
 
     params: pd.Series
@@ -51,6 +53,7 @@ class LinearResult:
     cov_type: str
     formula: str
     fit: object = field(repr=False)
+    notes: list[str] = field(default_factory=list)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """term, coef, se, t, p, low, high (robust errors, t reference distribution)."""
@@ -86,6 +89,7 @@ def linear_model(
     weights: str | None = None,
     cov: str = "HC3",
     cluster: str = "unit",
+    min_n: int = 30,
 ) -> LinearResult:
     """OLS (or WLS with survey weights) through a formula, with robust errors.
 
@@ -101,6 +105,8 @@ def linear_model(
         Standard errors: HC3 (default), HC1, cluster-robust by ``cluster``, or classical.
     cluster : str
         Cluster column for ``cov="cluster"`` [default ``"unit"``].
+    min_n : int
+        Levels of ``C(...)`` terms with fewer respondents are listed in ``.notes``.
 
     Returns
     -------
@@ -157,4 +163,5 @@ def linear_model(
         cov_type=cov,
         formula=formula,
         fit=res,
+        notes=sparse_levels(data, formula, min_n),
     )

@@ -22,7 +22,13 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError
-from kmmodel.satisfaction._common import check_frame, design, normal_q, separation_check
+from kmmodel.satisfaction._common import (
+    check_frame,
+    design,
+    normal_q,
+    separation_check,
+    sparse_levels,
+)
 
 __all__ = ["OrderedResult", "category_probabilities", "ordered_model"]
 
@@ -81,6 +87,8 @@ class OrderedResult:
         McFadden's pseudo R^2 against the thresholds-only model [share 0-1].
     fit : statsmodels results
         The underlying ``OrderedResults`` (for anything not exposed here).
+    notes : list of str
+        Flags, e.g. a unit with too few respondents for a precise effect.
     """
 
     params: pd.Series
@@ -95,6 +103,7 @@ class OrderedResult:
     formula: str
     fit: object = field(repr=False)
     exog: pd.DataFrame = field(repr=False)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def scores(self) -> np.ndarray:
@@ -218,7 +227,9 @@ def _tidy(c):
     return c
 
 
-def ordered_model(data: pd.DataFrame, formula: str, distr: str = "logit") -> OrderedResult:
+def ordered_model(
+    data: pd.DataFrame, formula: str, distr: str = "logit", *, min_n: int = 30
+) -> OrderedResult:
     """Fit an ordered logit or probit through a formula.
 
     Parameters
@@ -230,6 +241,9 @@ def ordered_model(data: pd.DataFrame, formula: str, distr: str = "logit") -> Ord
         ordered categorical or integer answer (e.g. 1-5); do not add an intercept.
     distr : {"logit", "probit"}
         Link distribution.
+    min_n : int
+        Levels of ``C(...)`` terms (e.g. units) with fewer respondents are listed in
+        ``.notes`` as imprecise [respondents].
 
     Returns
     -------
@@ -326,4 +340,5 @@ def ordered_model(data: pd.DataFrame, formula: str, distr: str = "logit") -> Ord
         formula=formula,
         fit=res,
         exog=exog,
+        notes=sparse_levels(data, formula, min_n),
     )
