@@ -421,3 +421,9 @@ def test_docstring_examples_run():
     for mod in map(importlib.import_module, names):
         failures, _ = doctest.testmod(mod, raise_on_error=False, verbose=False)
         assert failures == 0, mod.__name__
+
+
+def test_index_without_groups(survey):
+    res = sat.satisfaction_index(survey, by=None)
+    assert list(res.table["group"]) == ["all"]
+    assert res.table["index"].iloc[0] == pytest.approx(res.overall)

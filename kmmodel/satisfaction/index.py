@@ -140,8 +140,8 @@ def satisfaction_index(
         One row per respondent.
     score : str
         Answer column [points on ``scale``].
-    by : str
-        Grouping column (default ``"unit"``).
+    by : str or None
+        Grouping column (default ``"unit"``); ``None`` for one group ``"all"``.
     weights : str or None
         Survey-weight column; ``None`` for equal weights.
     scale : (int, int)
@@ -159,7 +159,8 @@ def satisfaction_index(
     q = normal_q(level)
     x = to_index(pd.to_numeric(data[score]).to_numpy(float), scale)
     w = np.ones(len(x)) if weights is None else pd.to_numeric(data[weights]).to_numpy(float)
-    frame = pd.DataFrame({"g": data[by].to_numpy(), "x": x, "w": w})
+    groups_in = data[by].to_numpy() if by is not None else np.full(len(x), "all", dtype=object)
+    frame = pd.DataFrame({"g": groups_in, "x": x, "w": w})
 
     def summarise(g: pd.DataFrame | None, codes: np.ndarray, n_groups: int) -> pd.DataFrame:
         sw = np.bincount(codes, weights=w, minlength=n_groups)
@@ -176,7 +177,7 @@ def satisfaction_index(
 
     codes, groups = pd.factorize(frame["g"], sort=True)
     table = summarise(frame, codes, len(groups))
-    table.insert(0, by, np.asarray(groups, dtype=object))
+    table.insert(0, by or "group", np.asarray(groups, dtype=object))
     table["low"] = np.clip(table["index"] - q * table["se"], 0, 100)
     table["high"] = np.clip(table["index"] + q * table["se"], 0, 100)
     table["flag"] = table["n"] < min_n
