@@ -372,6 +372,7 @@ def test_sparse_units_are_flagged_in_models(survey, ordered):
     lin = sat.linear_model(survey, "overall ~ health + C(unit)")
     assert len(lin.notes) == 1
     assert sat.linear_model(survey, "overall ~ health").notes == []
+    assert len(sat.top_box_model(survey, "overall ~ health + C(unit)").notes) == 1
 
 
 def test_import_does_not_load_heavy_modules():

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError
-from kmmodel.satisfaction._common import check_frame, separation_check
+from kmmodel.satisfaction._common import check_frame, separation_check, sparse_levels
 from kmmodel.satisfaction.schema import SCALE
 
 __all__ = ["BinaryResult", "top_box_model"]
@@ -34,6 +34,8 @@ class BinaryResult:
     share : float
         Weighted share satisfied in the sample [share 0-1].
     fit : statsmodels GLM results
+    notes : list of str
+        Flags, e.g. a unit with too few respondents for a precise effect.
     """
 
     params: pd.Series
@@ -43,6 +45,7 @@ class BinaryResult:
     nobs: int
     formula: str
     fit: object = field(repr=False)
+    notes: list[str] = field(default_factory=list)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """term, coef, se, z, p, low, high, odds_ratio."""
@@ -77,6 +80,7 @@ def top_box_model(
     scale: tuple[int, int] = SCALE,
     weights: str | None = None,
     cluster: str | None = "unit",
+    min_n: int = 30,
 ) -> BinaryResult:
     """Logit of "satisfied" = the answer is in the top ``top`` boxes of the scale.
 
@@ -94,6 +98,8 @@ def top_box_model(
         Survey-weight column (pseudo-likelihood; weights rescaled to mean 1).
     cluster : str or None
         Cluster-robust errors by this column (default ``"unit"``); ``None`` for HC0.
+    min_n : int
+        Levels of ``C(...)`` terms with fewer respondents are listed in ``.notes``.
 
     Raises
     ------
@@ -161,4 +167,5 @@ def top_box_model(
         nobs=int(res.nobs),
         formula=formula,
         fit=res,
+        notes=sparse_levels(data, formula, min_n),
     )
