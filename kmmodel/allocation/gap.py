@@ -33,7 +33,11 @@ def check_gap_input(profit, weight, capacity) -> tuple[np.ndarray, np.ndarray, n
     """
     probs = Problems(source="solve_gap")
     arrays = {}
-    for name, val, ndim in (("profit", profit, 2), ("weight", weight, 2), ("capacity", capacity, 1)):
+    for name, val, ndim in (
+        ("profit", profit, 2),
+        ("weight", weight, 2),
+        ("capacity", capacity, 1),
+    ):
         try:
             arr = np.asarray(val, dtype=float)
         except (TypeError, ValueError):
@@ -55,9 +59,14 @@ def check_gap_input(profit, weight, capacity) -> tuple[np.ndarray, np.ndarray, n
     if p.size == 0:
         probs.add("expected at least one agent and one job", "profit")
     if (w < 0).any():
-        probs.add(f"expected weights >= 0; negative at index {np.argwhere(w < 0)[:5].tolist()}", "weight")
+        probs.add(
+            f"expected weights >= 0; negative at index {np.argwhere(w < 0)[:5].tolist()}", "weight"
+        )
     if (c < 0).any():
-        probs.add(f"expected capacities >= 0; negative for agent(s) {np.flatnonzero(c < 0).tolist()}", "capacity")
+        probs.add(
+            f"expected capacities >= 0; negative for agent(s) {np.flatnonzero(c < 0).tolist()}",
+            "capacity",
+        )
     probs.raise_if_any(DataError)
     return p, w, c
 
@@ -93,9 +102,7 @@ def build_gap_model(profit, weight, capacity, maximize=True, elastic=False):
     prob = pulp.LpProblem("gap", sense)
     x = pulp.LpVariable.matrix("x", (range(m), range(n)), cat=pulp.LpBinary)
     flat = [v for row in x for v in row]
-    overflow = (
-        [pulp.LpVariable(f"overflow_{i}", lowBound=0) for i in range(m)] if elastic else []
-    )
+    overflow = [pulp.LpVariable(f"overflow_{i}", lowBound=0) for i in range(m)] if elastic else []
     if elastic:
         prob.setObjective(pulp.lpSum(overflow))
     else:

@@ -21,6 +21,33 @@ from dataclasses import dataclass
 __all__ = ["SOLVERS", "SolveInfo", "make_solver", "solve"]
 
 SOLVERS = ("highs", "cbc")
+_BANNER_DONE = False
+
+
+def _quiet_highs_banner() -> None:
+    """Create the process's first ``highspy.Highs`` with stdout muted.
+
+    HiGHS prints a copyright banner on stdout when its first instance is created,
+    before any option can switch output off; in a notebook that banner would land in
+    the report. Later instances print nothing, so one muted construction is enough.
+    """
+    global _BANNER_DONE
+    if _BANNER_DONE:
+        return
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_DONE = True
 
 
 @dataclass(frozen=True)
@@ -47,7 +74,9 @@ class SolveInfo:
     solve_seconds: float
 
 
-def make_solver(solver: str = "highs", time_limit: float | None = None, log_file: str | None = None):
+def make_solver(
+    solver: str = "highs", time_limit: float | None = None, log_file: str | None = None
+):
     """A PuLP solver object.
 
     Parameters
@@ -67,6 +96,7 @@ def make_solver(solver: str = "highs", time_limit: float | None = None, log_file
 
         raise DataError(f"time_limit must be a positive number of seconds, got {time_limit!r}")
     if solver == "highs":
+        _quiet_highs_banner()
         opts = {"log_to_console": False, "log_file": log_file} if log_file else {}
         return pulp.HiGHS(msg=bool(log_file), timeLimit=time_limit, threads=1, **opts)
     if solver == "cbc":
