@@ -155,6 +155,10 @@ def build_budget_model(
             return [*terms, (slack[rule], sign)]
         return terms
 
+    # elastic weights: giving way on the budget is preferred to dropping a floor or a
+    # share rule, so the explanation names the budget when more money would do
+    weight = {"budget": 1.0}
+
     cons = {}
     floors = items["min_cost"].to_numpy(float)
     caps = items["max_cost"].to_numpy(float)
@@ -212,7 +216,11 @@ def build_budget_model(
             )
     prob.extend(cons)
     if elastic:
-        prob.setObjective(pulp.lpSum(slack.values()))
+        prob.setObjective(
+            pulp.LpAffineExpression(
+                (v, weight["budget"] if r.startswith("budget") else 2.0) for r, v in slack.items()
+            )
+        )
     elif objective == "spend":
         prob.setObjective(pulp.lpSum(x))
     else:
@@ -311,9 +319,15 @@ def _explain(df, budget, rules, granularity, solver) -> list[str]:
         except InfeasibleError as exc:
             lines.append("no budget is enough: " + "; ".join(str(p) for p in exc.problems))
         else:
+            floors = df["min_cost"].sum()
             lines.append(
-                f"the budget {budget:,.0f} yuan is below the {need:,.0f} yuan that the item "
-                f"floors and share rules need together (the minimum feasible budget)"
+                f"the minimum feasible budget is {need:,.0f} yuan: the floors of the "
+                f"{len(df)} items need {floors:,.0f} yuan"
+                + (
+                    f" and the share rules {need - floors:,.0f} yuan more"
+                    if need > floors + 0.5
+                    else ""
+                )
             )
     return lines or ["the rules conflict (elastic re-solve found no single rule to relax)"]
 
@@ -389,8 +403,8 @@ def allocate_budget(
             source="allocate_budget",
         )
     alloc = np.array([v.varValue or 0.0 for v in m.x])
-    if granularity:  # clean floating noise on exact multiples
-        alloc = np.round(alloc / granularity) * granularity
+    # clean solver noise: exact multiples of the granularity, else whole fen (0.01 yuan)
+    alloc = np.round(alloc / granularity) * granularity if granularity else np.round(alloc, 2)
     if granularity:
         m2, info2 = _solve_once(
             df, budget + PER, rules, granularity, n_segments, solver, time_limit
