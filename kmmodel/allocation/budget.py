@@ -140,10 +140,10 @@ def build_budget_model(
     sense = pulp.LpMaximize if objective == "value" and not elastic else pulp.LpMinimize
     prob = pulp.LpProblem("evaluation_budget", sense)
     if granularity:
-        y = [pulp.LpVariable(f"units_{i}", lowBound=0, cat=pulp.LpInteger) for i in range(n)]
-    x = [pulp.LpVariable(f"x_{i}", lowBound=0) for i in range(n)]
+        y = [prob.add_variable(f"units_{i}", lowBound=0, cat=pulp.LpInteger) for i in range(n)]
+    x = [prob.add_variable(f"x_{i}", lowBound=0) for i in range(n)]
     seg = [
-        [pulp.LpVariable(f"seg_{i}_{k}", 0, float(width[i, k])) for k in range(n_segments)]
+        [prob.add_variable(f"seg_{i}_{k}", 0, float(width[i, k])) for k in range(n_segments)]
         for i in range(n)
     ]
     names: dict[str, str] = {}
@@ -151,7 +151,7 @@ def build_budget_model(
 
     def relax(name: str, rule: str, sign: float, terms: list) -> list:
         if elastic:
-            slack[rule] = pulp.LpVariable(f"slack_{name}", lowBound=0)
+            slack[rule] = prob.add_variable(f"slack_{name}", lowBound=0)
             return [*terms, (slack[rule], sign)]
         return terms
 
@@ -412,7 +412,7 @@ def allocate_budget(
         shadow = (info2.objective - info.objective) if info2.status == "optimal" else float("nan")
         method = "finite difference"
     else:
-        shadow = -m.prob.constraints["budget"].pi * PER
+        shadow = -m.prob.get_constraint_by_name("budget").pi * PER
         shadow = max(shadow, 0.0) + 0.0
         method = "dual"
     cost, value = value_breakpoints(df, n_segments)

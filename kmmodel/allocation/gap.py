@@ -50,7 +50,8 @@ def check_gap_input(profit, weight, capacity) -> tuple[np.ndarray, np.ndarray, n
             bad = np.argwhere(~np.isfinite(arr))[:5].tolist()
             probs.add(f"expected finite numbers; NaN/inf at index {bad}", name)
         arrays[name] = arr
-    probs.raise_if_any(DataError)
+    if len(arrays) < 3:
+        probs.raise_if_any(DataError)
     p, w, c = arrays["profit"], arrays["weight"], arrays["capacity"]
     if p.shape != w.shape:
         probs.add(f"profit is {p.shape} but weight is {w.shape}; expected the same m x n", "weight")
@@ -100,9 +101,9 @@ def build_gap_model(profit, weight, capacity, maximize=True, elastic=False):
     m, n = p.shape
     sense = pulp.LpMaximize if maximize and not elastic else pulp.LpMinimize
     prob = pulp.LpProblem("gap", sense)
-    x = pulp.LpVariable.matrix("x", (range(m), range(n)), cat=pulp.LpBinary)
+    x = prob.add_variable_matrix("x", (range(m), range(n)), cat=pulp.LpBinary)
     flat = [v for row in x for v in row]
-    overflow = [pulp.LpVariable(f"overflow_{i}", lowBound=0) for i in range(m)] if elastic else []
+    overflow = [prob.add_variable(f"overflow_{i}", lowBound=0) for i in range(m)] if elastic else []
     if elastic:
         prob.setObjective(pulp.lpSum(overflow))
     else:

@@ -226,16 +226,16 @@ def _build(b, budget, objective, max_packages, elastic=False, min_price=False):
 
     t0 = time.perf_counter()
     n = len(b)
-    z = [pulp.LpVariable(f"z_{k}", cat=pulp.LpBinary) for k in range(n)]
     sense = pulp.LpMinimize if (elastic or min_price or objective == "price") else pulp.LpMaximize
     prob = pulp.LpProblem("package_award", sense)
+    z = [prob.add_variable(f"z_{k}", cat=pulp.LpBinary) for k in range(n)]
     price = b["price"].to_numpy(float)
     effort = b["effort_pm"].to_numpy(float)
     slack, rules, cons = {}, {}, {}
 
     def relax(name, rule, sign, weight, terms):
         if elastic:
-            slack[name] = (pulp.LpVariable(f"slack_{name}", lowBound=0), weight)
+            slack[name] = (prob.add_variable(f"slack_{name}", lowBound=0), weight)
             rules[name] = rule
             return [*terms, (slack[name][0], sign)]
         return terms

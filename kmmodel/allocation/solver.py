@@ -100,7 +100,16 @@ def make_solver(
         opts = {"log_to_console": False, "log_file": log_file} if log_file else {}
         return pulp.HiGHS(msg=bool(log_file), timeLimit=time_limit, threads=1, **opts)
     if solver == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, logPath=log_file)
+        # a CBC executable on PATH (never the binary bundled inside PuLP, which PuLP 4 drops)
+        cbc = pulp.COIN_CMD(msg=False, timeLimit=time_limit, logPath=log_file)
+        if not cbc.available():
+            from kmmodel.errors import DataError
+
+            raise DataError(
+                "solver 'cbc' asked for but no CBC executable was found on PATH; "
+                "install CBC (e.g. `conda install coin-or-cbc`) or use solver='highs'"
+            )
+        return cbc
     from kmmodel.errors import DataError
 
     raise DataError(f"unknown solver {solver!r}; expected one of {SOLVERS}")
