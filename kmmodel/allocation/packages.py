@@ -188,7 +188,7 @@ class AwardResult:
 
 def _validate(items, agencies, bids, budget, objective, quality_floor, max_packages):
     probs = Problems(source="assign_packages")
-    it = check_items(items, "items", for_packages=True, probs=Problems(source="items"))
+    it = check_items(items, "items", for_packages=True)
     ag = check_agencies(agencies, "agencies")
     bd = check_bids(bids, "bids", agencies=ag, packages=set(it["package"].dropna()))
     if objective not in OBJECTIVES:
@@ -298,16 +298,13 @@ def _explain(b, budget, objective, max_packages, solver, time_limit) -> list[str
         for name, (var, _) in slack.items():
             amount = var.varValue or 0.0
             if amount > 1e-6:
-                unit = (
-                    " yuan"
-                    if name == "budget"
-                    else (" person-months" if name.startswith("cap") else "")
-                )
-                what = (
-                    "is left unawarded"
-                    if name.startswith("cover")
-                    else f"must give way by {amount:,.4g}{unit}"
-                )
+                if name == "budget":
+                    by = f"{amount:,.0f} yuan"
+                elif name.startswith("cap"):
+                    by = f"{amount:.3g} person-months"
+                else:
+                    by = f"{amount:.0f} package(s)"
+                what = "is left unawarded" if name.startswith("cover") else f"must give way by {by}"
                 lines.append(f"{rules[name]} {what}")
     if budget is not None:
         prob, _, _, _, _ = _build(b, budget, objective, max_packages, min_price=True)
