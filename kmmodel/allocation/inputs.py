@@ -183,6 +183,8 @@ def check_items(
         if col not in df.columns:
             df[col] = df["item"] if col == "name_zh" else "all"
         df[col] = df[col].astype("string")
+    df["name_zh"] = df["name_zh"].fillna(df["item"]).fillna("")
+    df["group"] = df["group"].fillna("")
     if not for_packages:
         df["fund"] = _numbers(df, "fund", probs, low=0, unit=" yuan")
         df["risk"] = _numbers(df, "risk", probs, low=0, high=1)

@@ -56,8 +56,8 @@ def package_table(items: pd.DataFrame, commissioner: str) -> pd.DataFrame:
     g = items.groupby("package", sort=True)
     out = pd.DataFrame(
         {
-            "items": g["item"].agg(lambda s: ", ".join(s)),
-            "names_zh": g["name_zh"].agg(lambda s: "、".join(s.astype(str))),
+            "items": g["item"].agg(", ".join),
+            "names_zh": g["name_zh"].agg("、".join),
             "effort_pm": g["effort_pm"].sum(),
             "reserve": g["max_cost"].sum(),
         }
@@ -118,33 +118,52 @@ def bid_eligibility(
     txt = pd.DataFrame(index=idx)
     txt["independence"] = clash_txt.reindex(idx).to_numpy()
     txt["qualification"] = lack_txt.reindex(idx).to_numpy()
-    txt["plan"] = np.where(
+
+    def flag(mask, *parts) -> np.ndarray:
+        """Reason text where ``mask`` holds (formatting only those rows), else None."""
+        out = np.full(len(b), None, dtype=object)
+        if mask.any():
+            sub = b[mask]
+            text = pd.Series("", index=sub.index)
+            for part in parts:
+                text = text + (sub[part].map("{:g}".format) if part in sub.columns else part)
+            out[mask] = text.to_numpy()
+        return out
+
+    txt["plan"] = flag(
         b["plan_months"].to_numpy() > plan_deadline,
-        "plan after " + b["plan_months"].map("{:g}".format) + f" months (> {plan_deadline:g})",
-        None,
+        "plan after ",
+        "plan_months",
+        f" months (> {plan_deadline:g})",
     )
-    txt["report"] = np.where(
+    txt["report"] = flag(
         b["report_months"].to_numpy() > report_deadline,
-        "report after "
-        + b["report_months"].map("{:g}".format)
-        + f" months (> {report_deadline:g})",
-        None,
+        "report after ",
+        "report_months",
+        f" months (> {report_deadline:g})",
     )
-    txt["quality"] = np.where(
+    txt["quality"] = flag(
         b["quality"].to_numpy() < quality_floor,
-        "quality " + b["quality"].map("{:g}".format) + f" below floor {quality_floor:g}",
-        None,
+        "quality ",
+        "quality",
+        f" below floor {quality_floor:g}",
     )
-    txt["capacity"] = np.where(
+    txt["capacity"] = flag(
         b["effort_pm"].to_numpy() > b["capacity_pm"].to_numpy(),
-        "package needs "
-        + b["effort_pm"].map("{:g}".format)
-        + " person-months, agency has "
-        + b["capacity_pm"].map("{:g}".format),
-        None,
+        "package needs ",
+        "effort_pm",
+        " person-months, agency has ",
+        "capacity_pm",
     )
-    reasons = txt.apply(lambda r: "; ".join(v for v in r if isinstance(v, str)), axis=1)
-    b["reasons"] = reasons.to_numpy()
+    # join the reasons column by column (no per-row Python loop)
+    reasons = np.full(len(b), "", dtype=object)
+    for col in txt.columns:
+        v = txt[col].to_numpy(dtype=object)
+        has = pd.notna(v)
+        reasons = np.where(
+            has & (reasons == ""), v, np.where(has, reasons + "; " + v.astype(str), reasons)
+        )
+    b["reasons"] = reasons
     b["eligible"] = b["reasons"] == ""
     return b
 
