@@ -11,6 +11,7 @@ the best known value. Rows are one per file (sums over its instances).
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -23,8 +24,19 @@ from benchmarks._timing import timed
 TITLE = "Evaluation-budget optimisation (GAP, package award)"
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared" / "benchmarks" / "gap"
 LOCAL = HERE.parent / "tests" / "data" / "gap"
+
+
+def _shared() -> Path:
+    """The shared OR-Library folder: $KMMODEL_GAP_DIR, or ``shared/benchmarks/gap`` beside
+    the checkout (``../shared``) or beside its worktree folder (``../../shared``)."""
+    env = os.environ.get("KMMODEL_GAP_DIR")
+    cands = [Path(env)] if env else []
+    cands += [p / "shared" / "benchmarks" / "gap" for p in HERE.parents[1:3]]
+    return next((c for c in cands if (c / "README.md").is_file()), cands[-1])
+
+
+SHARED = _shared()
 
 
 def _gap_dir() -> Path:
