@@ -256,3 +256,31 @@ def test_random_markets_match_brute_force(case):
         assert best is None
         return
     assert best is not None and res.objective == pytest.approx(best)
+
+
+def test_award_without_side_rules_is_the_plain_gap():
+    """With every bid eligible and no count or budget rule, the award is a GAP: same optimum."""
+    from kmmodel.allocation import solve_gap
+    from kmmodel.allocation.examples import synthetic_market
+
+    items, agencies, bids = synthetic_market(40, 5, seed=3, slack=1.1)
+    agencies = agencies.assign(qualifications="cpa;research;engineering", ties=None)
+    bids = bids.assign(report_months=2.5)
+    res = assign_packages(items, agencies, bids, budget=None, max_packages=None, quality_floor=0)
+    reserve = bids["package"].map(items.set_index("package")["max_cost"])
+    net = bids.assign(net=bids["quality"] / 100 * reserve - bids["price"])
+    profit = net.pivot(index="agency", columns="package", values="net").to_numpy()
+    effort = items.set_index("package")["effort_pm"].sort_index().to_numpy()
+    weight = np.tile(effort, (len(agencies), 1))
+    _, best = solve_gap(profit, weight, agencies["capacity_pm"].to_numpy())
+    assert res.objective == pytest.approx(best, rel=1e-9)
+
+
+def test_synthetic_market_is_reproducible():
+    from kmmodel.allocation.examples import synthetic_market
+
+    a = synthetic_market(50, 4, seed=7)
+    b = synthetic_market(50, 4, seed=np.random.default_rng(7))
+    for x, y in zip(a, b):
+        pd.testing.assert_frame_equal(x, y)
+    assert len(a[2]) == 200
