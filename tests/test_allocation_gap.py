@@ -36,9 +36,9 @@ OPTIMA = {
     "gapb": [1843, 3552, 1407, 2827, 1166, 2339],
     "gapc": [1931, 3456, 1402, 2806, 1243, 2391],
 }
-# The larger files run as `slow` (they still run in `make test`): measured here on the
-# shared 2-core machine, the whole set takes about 60-120 s with HiGHS, the default
-# (gap1-gap5, gapa) selection about 10 s.
+# The larger files run as `slow` so the default selection stays quick; they still run in
+# `make test`. Measured here with HiGHS on one core of the (quiet) 2-core machine: whole
+# set about 62 s, of which gap1-gap5 + gapa (the default selection) about 8 s.
 FAST = {"gap1", "gap2", "gap3", "gap4", "gap5", "gapa"}
 
 
