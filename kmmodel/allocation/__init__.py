@@ -1,0 +1,44 @@
+"""Evaluation-budget optimisation: budget allocation, package awards and the GAP.
+
+- :func:`allocate_budget` — split an evaluation budget across items (LP, or MILP
+  with a granularity), with the budget's shadow price; :func:`budget_sweep` (or
+  ``result.sweep()``) gives the budget curve.
+- :func:`assign_packages` — award bidding sub-packages to agencies under
+  independence, qualification, capacity, deadline and budget rules (a GAP with
+  side constraints).
+- :func:`solve_gap` — the plain generalized assignment problem (OR-Library format,
+  :func:`read_gap`).
+- :class:`InfeasibleError` — raised with the rules that conflict, found by an
+  elastic re-solve.
+
+Building, solving and reading results are separate steps (``build_*`` functions,
+:func:`kmmodel.allocation.solver.solve`, result dataclasses). All models are PuLP
+models solved by HiGHS (``highspy``) unless ``solver="cbc"`` is asked for.
+
+Examples
+--------
+>>> import kmmodel as km
+>>> from kmmodel import allocation
+>>> res = allocation.allocate_budget(km.datasets.load("evaluation_items"), budget=550_000)
+>>> res.status, round(res.spent)
+('optimal', 550000)
+"""
+
+from kmmodel.allocation.budget import BudgetResult, allocate_budget, budget_sweep, minimum_budget
+from kmmodel.allocation.gap import solve_gap
+from kmmodel.allocation.orlib import GapInstance, read_gap
+from kmmodel.allocation.packages import AwardResult, assign_packages
+from kmmodel.errors import InfeasibleError
+
+__all__ = [
+    "AwardResult",
+    "BudgetResult",
+    "GapInstance",
+    "InfeasibleError",
+    "allocate_budget",
+    "assign_packages",
+    "budget_sweep",
+    "minimum_budget",
+    "read_gap",
+    "solve_gap",
+]

@@ -1,0 +1,93 @@
+"""Charts for the allocation results (Chinese labels render through :func:`kmmodel.plots.setup`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_allocation", "plot_budget_curve"]
+
+
+def plot_allocation(result, ax=None):
+    """Horizontal bars: each item's allocation [10,000 yuan] between its floor and cap.
+
+    Parameters
+    ----------
+    result : BudgetResult
+        From :func:`kmmodel.allocation.allocate_budget`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from kmmodel import plots
+
+    plots.setup()
+    t = result.table
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.2))
+    y = np.arange(len(t))
+    wan = 1e4
+    ax.barh(y, t["max_cost"] / wan, color="#e6e6e6", label="上限 cap")
+    ax.barh(y, t["allocation"] / wan, color="#3b75af", label="分配 allocation")
+    ax.scatter(
+        t["min_cost"] / wan, y, marker="|", s=200, color="#c0392b", label="下限 floor", zorder=3
+    )
+    ax.set_yticks(y, t["name_zh"])
+    ax.invert_yaxis()
+    ax.set_xlabel("评价经费 [万元]")
+    ax.set_title(f"预算 {result.budget / wan:,.0f} 万元的分配")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / len(t)), ncol=3, fontsize=8)
+    return ax
+
+
+def plot_budget_curve(curve: pd.DataFrame, result=None, ax=None):
+    """The budget curve: value examined [100 million yuan] and shadow price against budget.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        From :func:`kmmodel.allocation.budget_sweep` (``budget``, ``objective``,
+        ``shadow_price``, ``status``).
+    result : BudgetResult, optional
+        Marks the chosen budget and draws its shadow price as a tangent.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The value axis (the shadow price is on its twin).
+    """
+    import matplotlib.pyplot as plt
+
+    from kmmodel import plots
+
+    plots.setup()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    ok = curve[curve["status"] != "infeasible"]
+    wan, yi = 1e4, 1e8
+    ax.plot(ok["budget"] / wan, ok["objective"] / yi, "o-", color="#3b75af", label="覆盖的风险资金")
+    bad = curve[curve["status"] == "infeasible"]
+    if len(bad):
+        ax.axvspan(
+            curve["budget"].min() / wan, bad["budget"].max() / wan, color="#f2d7d5", label="不可行"
+        )
+    if result is not None:
+        b, v, s = result.budget, result.objective, result.shadow_price
+        xs = np.array([b - 50_000, b + 50_000])
+        ax.plot(
+            xs / wan, (v + s * (xs - b) / 1e4) / yi, "--", color="#c0392b", label="影子价格切线"
+        )
+        ax.plot([b / wan], [v / yi], "s", color="#c0392b")
+    ax.set_xlabel("评价预算 [万元]")
+    ax.set_ylabel("覆盖的风险资金 [亿元]")
+    ax2 = ax.twinx()
+    ax2.step(ok["budget"] / wan, ok["shadow_price"] / wan, where="mid", color="#7f8c8d", alpha=0.7)
+    ax2.set_ylabel("影子价格 [万元 / 每增加1万元预算]", color="#7f8c8d")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("预算曲线与影子价格")
+    return ax
