@@ -139,3 +139,9 @@ def test_check_hook_adds_domain_problems():
     units.loc[0, "kind"] = "province"
     with pytest.raises(DataError, match=r"column kind: expected one of"):
         coerce(units, datasets.registry()["units"], "units.csv")
+
+
+def test_project_observations_cover_the_evaluation_items():
+    items = set(km.datasets.load("evaluation_items")["item"])
+    observed = set(km.datasets.load("observations_projects_2025")["unit"])
+    assert observed == items

@@ -18,7 +18,8 @@ from kmmodel.datasets import Dataset
 from kmmodel.errors import Problems, rows_phrase
 
 SEED = 20250301
-ITEMS = [f"item_{k:02d}" for k in range(1, 9)]  # seed: 8 expenditure items (evaluation_items_2025)
+# seed: 8 expenditure items (evaluation_items_2025); ids of data/evaluation_items.csv
+ITEMS = [f"E{k:02d}" for k in range(1, 9)]
 
 # indicator -> (centre, spread, lower clip, upper clip, decimals); value = centre + spread·(0.6θ + 0.8ε)
 _CONTINUOUS = {
