@@ -35,7 +35,11 @@ def _fmt(df: pd.DataFrame) -> str:
             df[col] = df[col].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
     header = "| " + " | ".join(map(str, df.columns)) + " |"
     sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    rows = ["| " + " | ".join(map(str, r)) + " |" for r in df.astype(object).fillna("").to_numpy()]
+
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|")  # a pipe inside a cell would split the column
+
+    rows = ["| " + " | ".join(map(cell, r)) + " |" for r in df.astype(object).fillna("").to_numpy()]
     return "\n".join([header, sep, *rows])
 
 
