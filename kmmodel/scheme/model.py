@@ -87,8 +87,8 @@ class Aggregation(_Model):
     dimensions: Literal["weighted_sum", "geometric", "weakest_link"] = "weighted_sum"
 
 
-class SchemeSpec(_Model):
-    """The whole validated scheme for one year."""
+class _Head(_Model):
+    """Scheme-level fields (validated on their own first, then with the lists)."""
 
     id: str = Field(pattern=ID_PATTERN)
     name: str = Field(min_length=1)
@@ -100,6 +100,11 @@ class SchemeSpec(_Model):
     rank_by: str = "group"
     aggregation: Aggregation = Aggregation()
     excellent_share_cap: float | None = Field(None, gt=0, le=1)
+
+
+class SchemeSpec(_Head):
+    """The whole validated scheme for one year."""
+
     grades: list[GradeBand] = Field(min_length=1)
     dimensions: list[Dimension] = Field(min_length=1)
     indicators: list[Indicator] = Field(min_length=1)
@@ -187,19 +192,6 @@ def build_scheme(
         indicators=[ind for _, ind in inds],
     )
     return Scheme(spec=spec, source=source, raw=raw_source if raw_source is not None else raw)
-
-
-class _Head(_Model):
-    id: str = Field(pattern=ID_PATTERN)
-    name: str = Field(min_length=1)
-    description: str = ""
-    reference: str = ""
-    year: int
-    total: float = Field(gt=0)
-    missing: Literal["zero", "rescale", "error"] = "zero"
-    rank_by: str = "group"
-    aggregation: Aggregation = Aggregation()
-    excellent_share_cap: float | None = Field(None, gt=0, le=1)
 
 
 def _as_list(v, name: str, probs: Problems) -> list:
