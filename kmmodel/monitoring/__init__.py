@@ -7,7 +7,8 @@
 - :func:`jumps` — sudden jumps and end-of-period spikes;
 - :func:`digit_preference` — heaping on 0 / 5;
 - :func:`consistency` — self-reported vs third-party figures with a tolerance;
-- :func:`bunching` — values piling up just above a scoring threshold;
+- :func:`bunching` — values piling up just above a scoring threshold (thresholds from a
+  scheme with :func:`scheme_thresholds`);
 - :func:`screen` — all checks on one year, combined into a unit data-quality score.
 
 Examples
@@ -43,6 +44,7 @@ from kmmodel.monitoring.progress import (
     seasonal_profile,
 )
 from kmmodel.monitoring.quality import CHECKS, ScreenConfig, ScreenResult, quality_score, screen
+from kmmodel.monitoring.thresholds import scheme_thresholds
 
 __all__ = [
     "CHECKS",
@@ -77,6 +79,7 @@ __all__ = [
     "progress",
     "progress_chart",
     "quality_score",
+    "scheme_thresholds",
     "screen",
     "seasonal_profile",
     "status_chart",

@@ -60,7 +60,7 @@ def expected_shares(digits: int = 1) -> pd.Series:
 
     Examples
     --------
-    >>> round(expected_shares(1)[1], 5)  # log10(2)
+    >>> round(float(expected_shares(1)[1]), 5)  # log10(2)
     0.30103
     """
     _check_digits(digits)
