@@ -98,7 +98,7 @@ def test_spread_that_could_make_weights_negative_is_refused(spread):
 def test_perturbation_lists_all_problems():
     with pytest.raises(DataError) as info:
         U.Perturbation(
-            weights="gauss", spread=2, aggregation=("median",), missing=(), geometric_floor=0
+            weights="gauss", spread=2, aggregation=("median",), missing=(), geometric_floor=-0.1
         )
     msg = str(info.value)
     for needle in ["weights", "spread", "aggregation", "missing", "geometric_floor", "5 problems"]:
