@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kmmodel as km
 from kmmodel import uncertainty as U
@@ -130,3 +132,26 @@ def test_bad_rule_perturbations_are_listed_together(scheme, obs):
     assert "'nope'" in msg and "positive multiplier" in msg
     with pytest.raises(DataError, match="rule_spread"):
         U.rule_alternatives(scheme, obs, spread=-0.1)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    f_floor=st.floats(1.0, 1.3),
+    f_cap=st.floats(1.0, 1.3),
+    f_steps=st.floats(1.0, 1.3),
+)
+def test_raising_floors_caps_and_thresholds_never_raises_a_total(
+    scheme, obs, res, f_floor, f_cap, f_steps
+):
+    # ratio floors and caps and higher-is-better step thresholds, all raised by random
+    # amounts: every achievement and every total can only fall (monotone rules)
+    f = {}
+    for row in U.rule_parameters(scheme).itertuples(index=False):
+        if row.rule == "ratio":
+            f[(row.indicator, row.parameter)] = f_floor if row.parameter == "floor" else f_cap
+        elif row.rule == "steps" and scheme.indicator(row.indicator).direction == "higher":
+            f[(row.indicator, row.parameter)] = f_steps
+    hard = km.score(U.perturb_rules(scheme, f), obs)
+    assert (hard.achievement().to_numpy() <= res.achievement().to_numpy() + 1e-12).all()
+    t0 = res.table.set_index("unit")["total"]
+    assert (hard.table.set_index("unit")["total"].loc[t0.index] <= t0 + 1e-9).all()

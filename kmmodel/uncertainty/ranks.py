@@ -142,7 +142,8 @@ def rank_uncertainty(
     ----------
     achievement : DataFrame (units x indicators), ndarray or mapping name -> matrix
         Achievement [share 0-1 of each indicator's points], NaN = missing. A mapping gives
-        alternative rule parameters (first = nominal); each draw picks one.
+        alternatives, e.g. other targets or rule parameters (first = nominal); each draw
+        picks one (or, with ``alternative_factors``, one level of each factor).
     weights : Series or array (k,)
         Nominal indicator weights [points].
     dimensions : Series or array (k,), optional

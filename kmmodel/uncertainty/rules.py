@@ -279,7 +279,7 @@ class SchemeAlternatives:
         out = [""]
         for lev in self.levels:
             out = [f"{a} | {b}" if a else b for a in out for b in lev]
-        return out
+        return out if self.levels else ["as written"]
 
 
 def scheme_alternatives(
