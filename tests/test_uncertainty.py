@@ -98,7 +98,7 @@ def test_spread_that_could_make_weights_negative_is_refused(spread):
 def test_perturbation_lists_all_problems():
     with pytest.raises(DataError) as info:
         U.Perturbation(
-            weights="gauss", spread=2, aggregation=("median",), missing=(), geometric_floor=0
+            weights="gauss", spread=2, aggregation=("median",), missing=(), geometric_floor=-0.1
         )
     msg = str(info.value)
     for needle in ["weights", "spread", "aggregation", "missing", "geometric_floor", "5 problems"]:
@@ -384,3 +384,75 @@ def test_weight_draws_are_nonnegative_and_keep_the_total(w, spread, dspread, con
         assert (W >= 0).all()
         np.testing.assert_allclose(W.sum(axis=1), w.sum(), rtol=1e-9)
         assert (W[:, w == 0] == 0).all()  # a zero weight stays zero
+
+
+# --- weakest link and the geometric mean without floor ------------------------------
+
+
+def test_weakest_link_is_the_total_times_the_lowest_positively_weighted_achievement():
+    # PEFA M1: the weakest part caps the whole; a zero-weight indicator does not count
+    A = np.array([[0.9, 0.2, 0.8], [0.5, 0.6, 0.7], [np.nan, 0.9, 0.4]])
+    W = np.array([[50.0, 0.0, 50.0], [30.0, 30.0, 40.0]])
+    S = U.composite_scores(A, W, aggregation="weakest_link")  # missing = 0 (zero policy)
+    expected = np.array([[0.8 * 100, 0.2 * 100], [0.5 * 100, 0.5 * 100], [0.0, 0.0]])
+    np.testing.assert_allclose(S, expected)
+    # re-weighting leaves the missing indicator out of the minimum
+    R = U.composite_scores(A, W, aggregation="weakest_link", missing="reweight")
+    np.testing.assert_allclose(R[2], [40.0, 40.0])
+    # a dimension with a positive weight but nothing observed counts 0
+    member = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    R2 = U.composite_scores(A, W[1:], aggregation="weakest_link", missing="reweight", member=member)
+    np.testing.assert_allclose(R2[:, 0], [20.0, 50.0, 0.0])
+
+
+def test_weakest_link_ranks_do_not_depend_on_the_weights():
+    A, w, dims = example(missing=0.1)
+    pert = U.Perturbation(spread=0.6, dimension_spread=0.5, aggregation=("weakest_link",))
+    res = U.rank_uncertainty(A, w, dimensions=dims, perturbation=pert, n_draws=300, seed=4)
+    assert (res.table["rank_width"] == 0).all() and (res.table["score_sd"] < 1e-9).all()
+    direct = np.nan_to_num(A.to_numpy(), nan=0.0).min(axis=1) * 100
+    np.testing.assert_allclose(res.table["score"], direct)
+
+
+def test_geometric_without_floor_is_zero_at_a_zero_achievement_and_gmean_otherwise():
+    A, w, dims = example()
+    A.iloc[0, 2] = 0.0
+    member, _ = membership_matrix(dims.to_numpy(), len(w))
+    for missing in ("zero", "reweight"):
+        S = U.composite_scores(
+            A.to_numpy(),
+            w.to_numpy()[None],
+            aggregation="geometric",
+            floor=0.0,
+            missing=missing,
+            member=member,
+        )[:, 0]
+        assert S[0] == 0
+        ref = gmean(A.to_numpy()[1:], axis=1, weights=w.to_numpy()) * 100  # scipy reference
+        np.testing.assert_allclose(S[1:], ref)
+
+
+@given(
+    A=arrays(float, (5, 4), elements=st.floats(0, 1, allow_nan=False)),
+    w=arrays(float, 4, elements=st.floats(0.5, 10, allow_nan=False)),
+)
+def test_weakest_link_never_exceeds_the_geometric_nor_the_arithmetic_score(A, w):
+    # min <= weighted geometric mean <= weighted arithmetic mean (AM-GM)
+    lo, geo, ari = (
+        U.composite_scores(A, w[None], aggregation=a, floor=0.0)[:, 0]
+        for a in ("weakest_link", "geometric", "arithmetic")
+    )
+    assert (lo <= geo + 1e-9).all() and (geo <= ari + 1e-9).all()
+
+
+def test_alternatives_as_a_grid_of_factors_are_validated():
+    A, w, _ = example()
+    grid = {f"{t}|{r}": A for t in "ab" for r in "xyz"}
+    with pytest.raises(DataError) as info:
+        U.rank_uncertainty(grid, w, alternative_factors=[("targets", 2), ("aggregation", 2)])
+    msg = str(info.value)
+    assert "multiply to the 6" in msg and "differ from" in msg
+    ok = U.rank_uncertainty(
+        grid, w, alternative_factors=[("targets", 2), ("rule parameters", 3)], n_draws=20
+    )
+    assert (ok.table["rank_width"] > 0).any()

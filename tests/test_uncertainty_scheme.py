@@ -65,6 +65,27 @@ def test_reformed_weights_score_like_the_engine(scheme, obs):
     np.testing.assert_allclose(S, ref.loc[comp.units, "total"], atol=1e-8)
 
 
+@pytest.mark.parametrize("agg", ["weighted_sum", "geometric", "weakest_link"])
+def test_every_engine_aggregation_is_reproduced(scheme, obs, agg):
+    # the engine's own aggregation at both levels (PEFA M1 for the weakest link), also
+    # with gaps under both missing policies and with a dimension-zeroing veto
+    base = reform.set_aggregation(scheme, indicators=agg, dimensions=agg)
+    gaps = obs.drop(index=obs.index[[0, 3, 40, 41, 42]])
+    hit = obs.copy()
+    hit.loc[(hit["unit"] == "wuhua") & (hit["indicator"] == "veto_civilisation"), "value"] = 1.0
+    for policy in ("zero", "rescale"):
+        s = reform.set_missing(base, policy)
+        for o in (obs, gaps, hit):
+            res = km.score(s, o)
+            assert U.inputs_from_result(res).aggregation == {"weighted_sum": "arithmetic"}.get(
+                agg, agg
+            )
+            assert_matches_engine(res)
+    if agg == "weakest_link":  # weights only pick the indicators: nothing moves
+        out = U.scheme_uncertainty(km.score(base, obs), U.Perturbation(spread=0.5), n_draws=200)
+        assert (out.table["rank_width"] == 0).all()
+
+
 def test_rescale_policy_and_missing_observations(scheme, obs):
     rescale = reform.set_missing(scheme, "rescale")
     gaps = obs.drop(index=obs.index[[0, 3, 40, 41, 42]])
@@ -123,14 +144,14 @@ def test_target_alternatives_and_sensitivity(scheme, obs):
     sens = U.scheme_sensitivity(
         res, U.Perturbation(spread=0.25), alternatives={"x1.2": alts["targets x1.2"]}, n=64
     )
-    assert "rule parameters" in set(sens.table["factor"])
+    assert "alternatives" in set(sens.table["factor"])
     assert set(sens.table["output"]) == set(res.table["unit"])
 
 
-def test_unsupported_aggregation_is_refused(scheme, obs):
-    weakest = reform.set_aggregation(scheme, indicators="weakest_link")
-    with pytest.raises(DataError, match="weakest_link"):
-        U.inputs_from_result(km.score(weakest, obs))
+def test_mixed_aggregation_levels_are_refused(scheme, obs):
+    mixed = reform.set_aggregation(scheme, indicators="weakest_link")
+    with pytest.raises(DataError, match="weakest_link/weighted_sum"):
+        U.inputs_from_result(km.score(mixed, obs))
     with pytest.raises(DataError, match="factors"):
         U.target_alternatives(scheme, obs, factors=(0.9, -1.0))
 

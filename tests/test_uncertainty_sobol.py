@@ -164,3 +164,28 @@ def test_nothing_uncertain_is_refused():
     A = pd.DataFrame([[0.5, 0.5], [1.0, 0.0]])
     with pytest.raises(DataError, match="nothing is uncertain"):
         rank_sensitivity(A, [50.0, 50.0], perturbation=U.Perturbation.none())
+
+
+def test_grid_factors_get_separate_indices_and_an_idle_factor_gets_none():
+    # a 2 x 2 grid of alternatives that depend on the second factor only: reversing the
+    # units or not. The first factor ("targets") has no effect: ST = 0; the second
+    # ("rule parameters") carries all the variance: S1 = ST = 1 (analytic).
+    A = pd.DataFrame([[0.9, 0.8], [0.5, 0.4], [0.2, 0.1]], index=["a", "b", "c"])
+    R = pd.DataFrame(A.to_numpy()[::-1], index=A.index)
+    grid = {"t0|r0": A, "t0|r1": R, "t1|r0": A, "t1|r1": R}
+    w = pd.Series([50.0, 50.0])
+    res = rank_sensitivity(
+        grid,
+        w,
+        perturbation=U.Perturbation.none(),
+        alternative_factors=[("targets", 2), ("rule parameters", 2)],
+        n=256,
+        seed=1,
+    )
+    st_ = res.pivot("ST")
+    s1 = res.pivot("S1")
+    assert list(st_.columns) == ["targets", "rule parameters"]
+    np.testing.assert_allclose(st_.loc[["a", "c"], "targets"], 0, atol=0.05)
+    np.testing.assert_allclose(st_.loc[["a", "c"], "rule parameters"], 1, atol=0.1)
+    np.testing.assert_allclose(s1.loc[["a", "c"], "rule parameters"], 1, atol=0.1)
+    assert res.table.set_index("output").loc["b", "constant"].all()  # b stays second

@@ -11,16 +11,20 @@ reproduces the engine's totals, ranks and grades.
 :func:`scheme_uncertainty` and :func:`scheme_sensitivity` run
 :func:`~kmmodel.uncertainty.rank_uncertainty` and
 :func:`~kmmodel.uncertainty.sobol.rank_sensitivity` on them, with the scheme's own
-aggregation and missing-data policy as the nominal (first) options.
-:func:`target_alternatives` re-scores the observations with every target scaled (a
-reform), giving achievement alternatives for the rule-parameter uncertainty.
+aggregation and missing-data policy as the nominal (first) options; the engine's
+``weighted_sum``, ``geometric`` and ``weakest_link`` (the same method at both levels)
+map to the array core's ``arithmetic``, ``geometric`` (with no achievement floor, as the
+engine) and ``weakest_link``. :func:`target_alternatives` re-scores the observations
+with every target scaled (a reform); :func:`~kmmodel.uncertainty.rules.scheme_alternatives`
+crosses such target alternatives with perturbed rule parameters, two discrete factors
+(``targets``, ``rule parameters``) of the draws.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -39,7 +43,7 @@ __all__ = [
     "target_alternatives",
 ]
 
-_AGG = {"weighted_sum": "arithmetic", "geometric": "geometric"}
+_AGG = {"weighted_sum": "arithmetic", "geometric": "geometric", "weakest_link": "weakest_link"}
 _MISSING = {"zero": "zero", "rescale": "reweight", "error": "zero"}
 
 
@@ -74,7 +78,10 @@ class SchemeInputs:
         """``perturbation`` with the scheme's aggregation and missing policy as nominal.
 
         A choice given with one option is not varied: the scheme's own is used. With
-        several options, the scheme's own is put first and the others follow.
+        several options, the scheme's own is put first and the others follow. When the
+        scheme itself aggregates geometrically, the geometric floor is 0 (the engine's
+        geometric mean: a zero achievement zeroes the score), so the nominal draw
+        reproduces the engine.
         """
         p = Perturbation() if perturbation is None else perturbation
 
@@ -87,6 +94,7 @@ class SchemeInputs:
             p,
             aggregation=order(self.aggregation, p.aggregation),
             missing=order(self.missing, p.missing),
+            geometric_floor=0.0 if self.aggregation == "geometric" else p.geometric_floor,
         )
 
 
@@ -129,8 +137,8 @@ def inputs_from_result(res) -> SchemeInputs:
     Raises
     ------
     DataError
-        The scheme aggregates in a way the array core does not reproduce (weakest link,
-        or different methods at the two levels).
+        The scheme aggregates with different methods at the two levels (the array core
+        reproduces one method at both levels).
     """
     scheme = res.scheme
     spec = scheme.spec
@@ -138,7 +146,7 @@ def inputs_from_result(res) -> SchemeInputs:
     if agg.indicators != agg.dimensions or agg.indicators not in _AGG:
         raise DataError(
             f"aggregation {agg.indicators}/{agg.dimensions}: the uncertainty analysis "
-            "reproduces weighted_sum or geometric at both levels only",
+            "reproduces weighted_sum, geometric or weakest_link at both levels only",
             source=scheme.source,
         )
     A = _achievement(res, scheme)
@@ -172,12 +180,25 @@ def inputs_from_result(res) -> SchemeInputs:
     )
 
 
-def _with_alternatives(inputs: SchemeInputs, alternatives: Mapping | None) -> dict:
+def _as_matrix(a):
+    return _achievement(a, a.scheme) if hasattr(a, "achievement") else a
+
+
+def _with_alternatives(inputs: SchemeInputs, alternatives) -> dict:
+    from kmmodel.uncertainty.rules import SchemeAlternatives
+
     kw = inputs.kwargs()
-    if alternatives:
+    if isinstance(alternatives, SchemeAlternatives):
+        names = alternatives.names
+        alts = {names[0]: inputs.achievement}  # the nominal combination is ``res`` itself
+        for name, a in zip(names[1:], alternatives.results[1:]):
+            alts[name] = _as_matrix(a)
+        kw["achievement"] = alts
+        kw["alternative_factors"] = alternatives.factors or None
+    elif alternatives:
         alts = {"nominal": inputs.achievement}
         for name, a in alternatives.items():
-            alts[str(name)] = _achievement(a, a.scheme) if hasattr(a, "achievement") else a
+            alts[str(name)] = _as_matrix(a)
         kw["achievement"] = alts
     return kw
 
@@ -186,7 +207,7 @@ def scheme_uncertainty(
     res,
     perturbation: Perturbation | None = None,
     *,
-    alternatives: Mapping | None = None,
+    alternatives=None,
     n_draws: int = 1000,
     seed=0,
     top: int = 3,
@@ -201,9 +222,12 @@ def scheme_uncertainty(
     perturbation : Perturbation, optional
         What varies; the scheme's own aggregation and missing-data policy are made the
         first (nominal) options.
-    alternatives : mapping name -> ScoreResult or achievement matrix, optional
-        The same observations scored under other rule parameters (see
-        :func:`target_alternatives`); each draw picks the nominal or one of these.
+    alternatives : SchemeAlternatives or mapping name -> ScoreResult or matrix, optional
+        The same observations scored under other targets and rule parameters: a grid
+        from :func:`~kmmodel.uncertainty.rules.scheme_alternatives` (each draw picks a
+        level of each factor, ``targets`` and ``rule parameters``), or a mapping (e.g.
+        :func:`target_alternatives`: one factor ``alternatives``; each draw picks the
+        nominal or one of these).
     n_draws, seed, top, keep_draws
         As in :func:`~kmmodel.uncertainty.rank_uncertainty`.
 
@@ -231,7 +255,7 @@ def scheme_sensitivity(
     res,
     perturbation: Perturbation | None = None,
     *,
-    alternatives: Mapping | None = None,
+    alternatives=None,
     output: str = "rank",
     n: int = 256,
     seed=0,
@@ -278,23 +302,12 @@ def target_alternatives(
         ``"targets x1.05"`` -> ScoreResult, ... (pass as ``alternatives``).
     """
     import kmmodel as km
-    from kmmodel.scheme import reform
+    from kmmodel.uncertainty.rules import scale_targets
 
     bad = [f for f in factors if not (isinstance(f, int | float) and np.isfinite(f) and f > 0)]
     if bad or not factors:
         raise DataError(f"factors: expected positive target multipliers, got {list(factors)}")
-    ind = scheme.indicators
-    with_target = ind.loc[ind["target"].notna() & (ind["kind"] == "score")]
-    out = {}
-    for f in factors:
-        steps = []
-        for row in with_target.itertuples(index=False):
-            t = row.target * f if row.direction != "lower" else row.target / f
-            if row.unit == "share" and row.target <= 1:
-                t = min(t, 1.0)
-            steps.append(lambda s, i=row.id, t=t: reform.set_target(s, i, t))
-        out[f"targets x{f:g}"] = km.score(reform.chain(scheme, *steps), observations)
-    return out
+    return {f"targets x{f:g}": km.score(scale_targets(scheme, f), observations) for f in factors}
 
 
 def _spread_scenario(params: dict, rng, res, robust_width: int, top: int) -> dict:

@@ -35,6 +35,15 @@ class Composite:
     groups: np.ndarray | None  # (u,) labels
     offset: np.ndarray | None = None  # (u,) points added after aggregation
     cap: float | None = None  # scores clipped to [0, cap] when given
+    # discrete factors spanning the alternatives, row-major: ((name, n_levels), ...)
+    alt_factors: tuple = (("alternatives", 1),)
+
+    def alternative_index(self, levels: np.ndarray) -> np.ndarray:
+        """Index into ``A`` of each row of factor levels (draws x factors), row-major."""
+        idx = np.zeros(levels.shape[0], dtype=np.int64)
+        for j, (_, n_lev) in enumerate(self.alt_factors):
+            idx = idx * n_lev + levels[:, j]
+        return idx
 
     def finish(self, S: np.ndarray) -> np.ndarray:
         """Add the per-unit offset and clip to [0, cap] (scores are units x draws)."""
@@ -81,7 +90,18 @@ def _as_frame(a, name: str, probs: Problems, indicators=None) -> pd.DataFrame | 
     return df
 
 
-def prepare(achievement, weights, dimensions=None, groups=None, offset=None, cap=None) -> Composite:
+RESERVED_FACTORS = ("aggregation", "missing data")
+
+
+def prepare(
+    achievement,
+    weights,
+    dimensions=None,
+    groups=None,
+    offset=None,
+    cap=None,
+    alternative_factors=None,
+) -> Composite:
     """Validate and align the inputs; list every problem at once.
 
     Parameters
@@ -100,6 +120,12 @@ def prepare(achievement, weights, dimensions=None, groups=None, offset=None, cap
         Points added to each unit's aggregate [points] (e.g. bonus and penalty items).
     cap : float, optional
         Scores are clipped to ``[0, cap]`` [points] after the offset.
+    alternative_factors : sequence of (name, n_levels), optional
+        When the alternatives of a mapping form a grid of several discrete factors
+        (e.g. ``[("targets", 3), ("rule parameters", 5)]``): the mapping lists every
+        combination in row-major order (the last factor varies fastest), so its length
+        is the product of the levels; each draw picks a level of each factor
+        independently. Default: one factor ``"alternatives"``.
 
     Raises
     ------
@@ -151,6 +177,7 @@ def prepare(achievement, weights, dimensions=None, groups=None, offset=None, cap
                 probs.add("expected finite numbers [points]", where="offset")
     if cap is not None and not (isinstance(cap, int | float) and np.isfinite(cap) and cap > 0):
         probs.add(f"expected a positive number [points], got {cap!r}", where="cap")
+    factors = _alternative_factors(alternative_factors, len(frames), probs)
     probs.raise_if_any(DataError)
     A = np.stack([frames[n][indicators].to_numpy(dtype=float, na_value=np.nan) for n in frames])
     member, labels = membership_matrix(dims, k)
@@ -166,7 +193,31 @@ def prepare(achievement, weights, dimensions=None, groups=None, offset=None, cap
         groups=grp,
         offset=off,
         cap=None if cap is None else float(cap),
+        alt_factors=factors,
     )
+
+
+def _alternative_factors(factors, n_alt: int, probs: Problems) -> tuple:
+    if factors is None:
+        return (("alternatives", n_alt),)
+    try:
+        out = tuple((str(name), int(n_lev)) for name, n_lev in factors)
+    except (TypeError, ValueError):
+        probs.add(f"expected (name, number of levels) pairs, got {factors!r}", where="factors")
+        return (("alternatives", n_alt),)
+    names = [n for n, _ in out]
+    if not out or any(n < 1 for _, n in out) or int(np.prod([n for _, n in out])) != n_alt:
+        probs.add(
+            f"levels {[n for _, n in out]} must be >= 1 and multiply to the {n_alt} "
+            "achievement alternative(s)",
+            where="alternative_factors",
+        )
+    if len(set(names)) != len(names) or set(names) & set(RESERVED_FACTORS):
+        probs.add(
+            f"factor names {names} must be distinct and differ from {RESERVED_FACTORS}",
+            where="alternative_factors",
+        )
+    return out
 
 
 def _align(values, keys: list, name: str, probs: Problems, kind: str = "indicator"):
@@ -217,16 +268,22 @@ def composite_scores(
         Achievement [share 0-1]; NaN = missing.
     W : ndarray (b, k)
         Weight draws [points].
-    aggregation : {"arithmetic", "geometric"}
+    aggregation : {"arithmetic", "geometric", "weakest_link"}
         Arithmetic: ``sum_i w_i a_i``. Geometric: ``sum(w) * prod_i max(a_i, floor) **
         (w_i / sum(w))`` (the same as a geometric mean within dimensions, then across
-        dimensions with the dimension points as weights).
+        dimensions with the dimension points as weights). Weakest link: ``sum(w) *
+        min_i a_i`` over the indicators with ``w_i > 0`` (the minimum within each
+        dimension, then across dimensions, as PEFA's method M1): weights only decide
+        which indicators count.
     missing : {"zero", "mean", "reweight"}
         Missing-data policy (see :data:`kmmodel.uncertainty.perturb.MISSING_POLICIES`).
         ``"reweight"`` rescales the observed indicators' weights *within each dimension*,
         so each dimension keeps its points (a dimension with nothing observed scores 0).
+        Under the weakest link, a missing indicator is left out of its dimension's
+        minimum.
     floor : float
-        Achievement floor of the geometric mean [share 0-1].
+        Achievement floor of the geometric mean [share 0-1]; 0 = no floor (any zero
+        achievement with a positive weight gives a zero score, as the engine does).
     member : ndarray (k, g), optional
         One-hot indicator -> dimension matrix (default: one dimension).
 
@@ -239,18 +296,34 @@ def composite_scores(
     ----------
     OECD/JRC (2008). *Handbook on Constructing Composite Indicators*, section 6
     (aggregation methods).
+
+    PEFA Secretariat (2016). *Framework for Assessing Public Financial Management*,
+    scoring method M1 (weakest link).
     """
     F, mask = _filled(A, missing)
+    member = np.ones((A.shape[1], 1)) if member is None else member
     total = W.sum(axis=1)
+    if aggregation == "weakest_link":
+        return _weakest_link(F, mask, W, member) * total[None, :]
     geo = aggregation == "geometric"
+    zero = None
     if geo:
-        F = np.log(np.maximum(F, floor))
+        if floor > 0:
+            F = np.log(np.maximum(F, floor))
+        else:  # no floor: a zero achievement with a positive weight zeroes the score
+            zero = F <= 0
+            F = np.log(np.where(zero, 1.0, F))
     if mask is None:
         num = F @ W.T
-        return np.exp(num / total) * total if geo else num
+        if not geo:
+            return num
+        out = np.exp(num / total) * total
+        if zero is not None:
+            out = np.where(zero.astype(float) @ (W > 0).T > 0, 0.0, out)
+        return out
     # re-weighting within dimensions: one matrix product per dimension (a handful)
-    member = np.ones((A.shape[1], 1)) if member is None else member
     out = np.zeros((A.shape[0], W.shape[0]))
+    hit = np.zeros(out.shape, dtype=bool)
     for d in range(member.shape[1]):
         cols = np.flatnonzero(member[:, d] > 0)
         Wd = W[:, cols]
@@ -258,11 +331,42 @@ def composite_scores(
         den = mask[:, cols] @ Wd.T
         share = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
         # geometric: log-share of the dimension; a dimension with nothing observed adds
-        # log(floor) (its achievement counts as the floor)
-        if geo:
+        # log(floor) (its achievement counts as the floor; with no floor, it zeroes)
+        if geo and zero is None:
             share = np.where(den > 0, share, np.log(floor))
+        elif geo:
+            seen_zero = (zero[:, cols] & (mask[:, cols] > 0)).astype(float) @ (Wd > 0).T > 0
+            hit |= seen_zero | ((den <= 0) & (Wd.sum(axis=1) > 0)[None, :])
         out += share * Wd.sum(axis=1)
-    return np.exp(out / total) * total if geo else out
+    if not geo:
+        return out
+    return np.where(hit, 0.0, np.exp(out / total) * total)
+
+
+def _weakest_link(
+    F: np.ndarray, mask: np.ndarray | None, W: np.ndarray, member: np.ndarray
+) -> np.ndarray:
+    """Lowest achievement (u x b) over the indicators each draw weights positively.
+
+    Only which weights are positive matters, so draws are grouped by that pattern (one
+    group in practice: perturbed weights stay positive). With a mask (re-weighting),
+    missing indicators are left out of their dimension's minimum and a dimension with a
+    positive weight but nothing observed counts 0, as the engine does.
+    """
+    patterns, inverse = np.unique(W > 0, axis=0, return_inverse=True)
+    out = np.empty((F.shape[0], W.shape[0]))
+    for p, pos in enumerate(patterns):
+        if mask is None:
+            low = np.where(pos[None, :], F, np.inf).min(axis=1)
+        else:
+            low = np.full(F.shape[0], np.inf)
+            for d in range(member.shape[1]):
+                cols = np.flatnonzero((member[:, d] > 0) & pos)
+                if cols.size:
+                    dim_low = np.where(mask[:, cols] > 0, F[:, cols], np.inf).min(axis=1)
+                    low = np.minimum(low, np.where(np.isinf(dim_low), 0.0, dim_low))
+        out[:, inverse.ravel() == p] = np.where(np.isinf(low), 0.0, low)[:, None]
+    return out
 
 
 def _min_ranks(T: np.ndarray) -> np.ndarray:

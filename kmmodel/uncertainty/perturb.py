@@ -41,8 +41,10 @@ __all__ = [
     "uniform_weights",
 ]
 
-AGGREGATIONS = ("arithmetic", "geometric")
-"""Aggregation choices: weighted arithmetic sum, or weighted geometric mean times total."""
+AGGREGATIONS = ("arithmetic", "geometric", "weakest_link")
+"""Aggregation choices: weighted arithmetic sum (fully compensatory); weighted geometric
+mean times total (partly compensatory); weakest link, total times the lowest achievement
+of any indicator with a positive weight (non-compensatory, PEFA's scoring method M1)."""
 
 MISSING_POLICIES = ("zero", "mean", "reweight")
 """Missing-data policies: a missing indicator scores 0; is imputed with the indicator's
@@ -240,13 +242,15 @@ class Perturbation:
         Uniform law: dimension factor [share 0-1], in [0, 1).
     concentration, dimension_concentration : float
         Dirichlet law: concentrations (> 0; ``inf`` = nominal).
-    aggregation : tuple of {"arithmetic", "geometric"}
-        Aggregation options. Geometric: ``total * prod(max(a, floor) ** (w / sum w))``.
+    aggregation : tuple of {"arithmetic", "geometric", "weakest_link"}
+        Aggregation options. Geometric: ``total * prod(max(a, floor) ** (w / sum w))``;
+        weakest link: ``total * min(a)`` over indicators with a positive weight.
     missing : tuple of {"zero", "mean", "reweight"}
         Missing-data options (see :data:`MISSING_POLICIES`).
     geometric_floor : float
-        Achievement floor in the geometric mean [share 0-1], in (0, 1], so one zero does
-        not zero the whole score.
+        Achievement floor in the geometric mean [share 0-1], in [0, 1]: a positive floor
+        keeps one zero from zeroing the whole score; 0 is the assessment engine's own
+        geometric mean (any zero achievement gives a zero score).
     """
 
     weights: str = "uniform"
@@ -275,8 +279,8 @@ class Perturbation:
             if bad:
                 probs.add(f"unknown option(s) {bad}; expected some of {allowed}", where=name)
         f = self.geometric_floor
-        if not (isinstance(f, int | float) and 0 < f <= 1):
-            probs.add(f"expected a share in (0, 1], got {f!r}", where="geometric_floor")
+        if not (isinstance(f, int | float) and 0 <= f <= 1):
+            probs.add(f"expected a share in [0, 1], got {f!r}", where="geometric_floor")
         probs.raise_if_any(DataError)
 
     @classmethod

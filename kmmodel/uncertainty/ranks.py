@@ -134,6 +134,7 @@ def rank_uncertainty(
     top: int = 3,
     batch_size: int = 1000,
     keep_draws: bool = False,
+    alternative_factors=None,
 ) -> RankUncertainty:
     """Monte Carlo rank and grade uncertainty of every unit.
 
@@ -141,7 +142,8 @@ def rank_uncertainty(
     ----------
     achievement : DataFrame (units x indicators), ndarray or mapping name -> matrix
         Achievement [share 0-1 of each indicator's points], NaN = missing. A mapping gives
-        alternative rule parameters (first = nominal); each draw picks one.
+        alternatives, e.g. other targets or rule parameters (first = nominal); each draw
+        picks one (or, with ``alternative_factors``, one level of each factor).
     weights : Series or array (k,)
         Nominal indicator weights [points].
     dimensions : Series or array (k,), optional
@@ -172,6 +174,10 @@ def rank_uncertainty(
         Draws scored per matrix product (memory ~ 8 * units * batch_size bytes).
     keep_draws : bool
         Keep the units x draws rank matrix in ``.ranks``.
+    alternative_factors : sequence of (name, n_levels), optional
+        The alternatives as a grid of discrete factors (see
+        :func:`~kmmodel.uncertainty.core.prepare`); each draw picks each factor's level
+        independently.
 
     Returns
     -------
@@ -186,7 +192,7 @@ def rank_uncertainty(
     scores ``8 * units * batch_size``; neither grows with ``n_draws``.
     """
     pert = Perturbation() if perturbation is None else perturbation
-    comp = prepare(achievement, weights, dimensions, groups, offset, cap)
+    comp = prepare(achievement, weights, dimensions, groups, offset, cap, alternative_factors)
     probs = Problems(source="rank_uncertainty")
     for name, value, low in (
         ("n_draws", n_draws, 1),
@@ -354,8 +360,13 @@ def _draw_scores(
 ) -> np.ndarray:
     """Scores (u x b) for ``b`` draws of weights, rule alternative, aggregation, missing policy."""
     W = pert.draw_weights(comp.weights, b, comp.dimensions, seed=rng)
+    levels = np.zeros((b, len(comp.alt_factors)), dtype=np.int64)
+    for j, (_, n_lev) in enumerate(comp.alt_factors):  # each discrete factor independently
+        if n_lev > 1:
+            levels[:, j] = rng.integers(0, n_lev, size=b)
     choice = np.zeros((b, 3), dtype=np.int64)
-    for j, n_opt in enumerate((len(comp.alternatives), len(pert.aggregation), len(pert.missing))):
+    choice[:, 0] = comp.alternative_index(levels)
+    for j, n_opt in ((1, len(pert.aggregation)), (2, len(pert.missing))):
         if n_opt > 1:
             choice[:, j] = rng.integers(0, n_opt, size=b)
     return scores_for(comp, pert, W, choice)

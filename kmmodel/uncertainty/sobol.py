@@ -3,7 +3,7 @@
 :func:`sobol_indices` wraps SALib's Saltelli/Sobol sampling and estimator for any
 vectorised model ``func(X) -> Y``; :func:`rank_sensitivity` applies it to a scheme's
 uncertain choices (the weights of each dimension, aggregation, missing-data policy,
-rule alternatives) with every unit's rank (or score) as an output.
+achievement alternatives such as targets and rule parameters) with every unit's rank (or score) as an output.
 
 References
 ----------
@@ -212,7 +212,7 @@ def _choice_factors(comp: Composite, pert: Perturbation) -> list[tuple[str, int]
     """Discrete choices with more than one option: (factor name, number of options)."""
     out = []
     for name, n_opt in (
-        ("rule parameters", len(comp.alternatives)),
+        *comp.alt_factors,
         ("aggregation", len(pert.aggregation)),
         ("missing data", len(pert.missing)),
     ):
@@ -235,18 +235,21 @@ def rank_sensitivity(
     seed: SeedLike = 0,
     num_resamples: int = 200,
     conf_level: float = 0.95,
+    alternative_factors=None,
 ) -> SobolResult:
     """Sobol indices of each unit's rank (or score) to each uncertain choice of a scheme.
 
     Factors: ``weights in <dimension>`` (the indicator weights of one dimension, as one
     group), ``dimension <d>`` weights (uniform law with ``dimension_spread > 0``;
-    ``dimension weights`` as one group under the Dirichlet law), ``rule parameters``
-    (achievement alternatives), ``aggregation`` and ``missing data`` (when they have
-    more than one option; each option equally likely).
+    ``dimension weights`` as one group under the Dirichlet law), one factor per
+    discrete factor of the achievement alternatives (``alternatives`` by default; e.g.
+    ``targets`` and ``rule parameters`` from
+    :func:`~kmmodel.uncertainty.rules.scheme_alternatives`), ``aggregation`` and
+    ``missing data`` (when they have more than one option; each option equally likely).
 
     Parameters
     ----------
-    achievement, weights, dimensions, groups, offset, cap
+    achievement, weights, dimensions, groups, offset, cap, alternative_factors
         As in :func:`~kmmodel.uncertainty.rank_uncertainty`.
     perturbation : Perturbation, optional
         Ranges of the factors (default: uniform +-25 % indicator weights).
@@ -269,7 +272,7 @@ def rank_sensitivity(
     quantile function and normalised, which gives exactly the Dirichlet law.
     """
     pert = Perturbation() if perturbation is None else perturbation
-    comp = prepare(achievement, weights, dimensions, groups, offset, cap)
+    comp = prepare(achievement, weights, dimensions, groups, offset, cap, alternative_factors)
     if output not in ("rank", "score"):
         raise DataError(f"rank_sensitivity: output: expected 'rank' or 'score', got {output!r}")
     dim_of = comp.member.argmax(axis=1)
@@ -310,10 +313,16 @@ def rank_sensitivity(
     def model(X: np.ndarray) -> np.ndarray:
         W = _weights_from_factors(X, names, comp, pert, pos, dim_of, dlabels)
         choice = np.zeros((X.shape[0], 3), dtype=np.int64)
-        slot = {"rule parameters": 0, "aggregation": 1, "missing data": 2}
+        slot = {"aggregation": 1, "missing data": 2}
+        alt = [f for f, _ in comp.alt_factors]
+        levels = np.zeros((X.shape[0], len(alt)), dtype=np.int64)
         for name, n_opt in choices:
-            x = X[:, names.index(name)]
-            choice[:, slot[name]] = np.minimum((x * n_opt).astype(np.int64), n_opt - 1)
+            x = np.minimum((X[:, names.index(name)] * n_opt).astype(np.int64), n_opt - 1)
+            if name in slot:
+                choice[:, slot[name]] = x
+            else:
+                levels[:, alt.index(name)] = x
+        choice[:, 0] = comp.alternative_index(levels)
         S = scores_for(comp, pert, W, choice)
         return (rank_within(S, comp.groups) if output == "rank" else S).T
 
