@@ -359,9 +359,18 @@ def apply(
         if "name_zh" in names_zh
         else np.asarray(unit_ids, dtype=object)
     )
+    outcomes, probs = {}, Problems(source="correction.apply")
+    for name, (func, kw) in chosen.items():  # every method's bad parameters, all at once
+        try:
+            outcomes[name] = func(panel, **kw)
+        except TypeError as exc:
+            probs.add(f"bad parameters {sorted(kw)}: {exc}", f"method {name}")
+        except DataError as exc:
+            for problem in exc.problems:
+                probs.add(str(problem), f"method {name}")
+    probs.raise_if_any(DataError)
     frames, results = [], {}
-    for name, (func, kw) in chosen.items():
-        adj = func(panel, **kw)
+    for name, adj in outcomes.items():
         res = score_achievement(
             scheme,
             observations,
