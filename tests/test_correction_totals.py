@@ -265,3 +265,49 @@ def test_totals_rise_with_any_achievement_and_stay_in_range(toy, base, u, i, up)
         toy["scheme"], toy["observations"], ach.iloc[::-1, ::-1], **kw
     ).table.set_index("unit")
     pd.testing.assert_frame_equal(t0, t2)
+
+
+def test_example_scheme_zero_dimension_veto_survives_correction():
+    # 2024 example: panlong has the zero_dimension veto veto_civilisation (dimension
+    # common). Shock it, with a sensitive indicator inside the vetoed dimension
+    # (civilisation_creation) and one outside (key_projects_completion: ratio rule,
+    # target 1.0, floor 0.6, 8 points; panlong's value 0.9781).
+    scheme = km.scheme.shipped("kunming_2025", year=2024)
+    obs = km.datasets.load("observations_2024")
+    shocks = pd.DataFrame(
+        {
+            "year": [2024],
+            "unit": ["panlong"],
+            "event": ["epidemic"],
+            "exposure": [0.5],
+            "months": [6],
+            "severity": [1.0],
+            "description": ["test"],
+        }
+    )
+    sens = pd.DataFrame(
+        {
+            "indicator": ["key_projects_completion", "civilisation_creation"],
+            "event": "epidemic",
+            "sensitivity": [0.3, 0.3],
+            "scale": "level",
+        }
+    )
+    app = apply(
+        ["none", "coefficient"],
+        scheme=scheme,
+        previous_scheme=scheme,
+        observations=obs,
+        previous_observations=obs,
+        shocks=shocks,
+        sensitivity=sens,
+        params={"coefficient": {"k": 1.0, "cap": None}},
+    )
+    eng = km.score(scheme, obs).table.set_index("unit")
+    assert (_col(app, "none", "total").loc[eng.index] == eng["total"]).all()
+    # 0.9781 / (1 - 0.5 * 0.3) = 1.15 -> full marks: +8 * (1 - 0.9781); common stays 0
+    want = eng.loc["panlong", "total"] + 8 * (1 - 0.9781)
+    assert _col(app, "coefficient", "total")["panlong"] == pytest.approx(want, abs=1e-9)
+    row = app.results["coefficient"].table.set_index("unit").loc["panlong"]
+    assert row["common"] == 0.0 and row["vetoed"]
+    assert row["grade"] != "优秀"  # the veto's grade cap still holds
