@@ -316,7 +316,8 @@ def apply(
     Returns
     -------
     Application
-        ``.table`` (long), ``.wide("rank")``, ``.baseline``, ``.panel``.
+        ``.table`` (long), ``.wide("rank")``, ``.baseline``, ``.panel``, ``.results``
+        (the engine's ScoreResult per method).
 
     Raises
     ------
