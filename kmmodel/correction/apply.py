@@ -10,12 +10,16 @@ deduction) applies unchanged; targets that differ by unit are scored with one
 ``set_target`` reform per distinct target set. The baseline scheme and the input
 frames are never modified.
 
-Totals: each method changes the scored indicators' part of the total,
-``total_m = total_engine + scheme.total * (share_m - share_0)`` with
-``share = sum(weight * score) / sum(weight)`` (weighted-sum aggregation); vetoes,
-bonus and penalty items stay as the engine scored them. Grades are re-banded with
-the scheme's bands, a veto's grade cap is kept, and the scheme's cap on the share of
-excellent grades per ranking group is re-applied; ranks are within ranking groups.
+Totals: each method's outcome — indicator scores [share 0-1] and per-unit indicator
+weights [points] — goes through the engine's own aggregation with
+:func:`kmmodel.scoring.score_achievement`: dimension and total aggregation of the
+scheme (weighted sum, geometric or weakest link), vetoes (a ``zero_dimension`` veto
+still zeroes the dimension, ``disqualify`` still gives 0, grade caps still hold),
+bonus and penalty items, clipping to [0, scheme total], grade bands, the cap on the
+share of excellent grades and ranks within ranking groups. ``none`` therefore equals
+``km.score`` exactly. For ``reweight`` the dropped weight is redistributed inside the
+indicator's dimension; a dimension with nothing left is left out of the unit's total
+and the other dimensions are rescaled.
 
 Notes
 -----
@@ -28,7 +32,7 @@ the level ``1 + rate``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -76,6 +80,9 @@ class _Context:
     has_target: np.ndarray  # (I,) bool
     unit_frame: pd.DataFrame | None
     missing: np.ndarray  # (U, I) bool: no observation, stays missing when re-scored
+    raw: np.ndarray  # (U, I) observed values as the engine reads them (NaN = missing)
+    actual: np.ndarray  # (U, I) the panel's actual values (level form)
+    base_ach: np.ndarray  # (U, I) the engine's baseline achievements (missing = 0)
 
 
 def _engine_scorer(ctx: _Context):
@@ -98,11 +105,14 @@ def _engine_scorer(ctx: _Context):
 
     def scorer(value: np.ndarray, target: np.ndarray, direction: np.ndarray) -> np.ndarray:
         value = np.asarray(value, dtype=float)
-        raw_v = np.where(ctx.missing, np.nan, np.where(ctx.growth, value - 1.0, value))
-        out = achievement(ctx.scheme, raw_v)
+        same = value == ctx.actual  # unchanged cells keep the observed value bit for bit
+        raw_v = np.where(ctx.missing | same, ctx.raw, np.where(ctx.growth, value - 1.0, value))
         t = np.broadcast_to(np.asarray(target, dtype=float), value.shape)
         moved = ctx.has_target & ~np.isclose(t, ctx.base_target, rtol=1e-12, atol=0)
         rows = np.flatnonzero(moved.any(axis=1))
+        if same.all() and not rows.size:
+            return ctx.base_ach.copy()
+        out = achievement(ctx.scheme, raw_v)
         if rows.size:
             raw_t = np.where(ctx.growth, t - 1.0, t)
             keys = [tuple(np.where(moved[r], raw_t[r], np.nan)) for r in rows]
@@ -192,7 +202,8 @@ def build_panel(
         v = _value_matrix(scheme, obs, unit_ids, inds)
         return np.where(growth, 1.0 + v, v)
 
-    actual = panel_values(observations)
+    raw = _value_matrix(scheme, observations, unit_ids, inds)
+    actual = np.where(growth, 1.0 + raw, raw)
     previous = panel_values(previous_observations)
     previous = np.where(np.isnan(previous), actual, previous)  # no history: no change assumed
     prev_res = score(prev_scheme, previous_observations, units=units)
@@ -213,6 +224,9 @@ def build_panel(
         has_target=has_target,
         unit_frame=units,
         missing=missing,
+        raw=raw,
+        actual=np.where(missing, 1.0, actual),
+        base_ach=base.achievement().reindex(index=unit_ids, columns=inds).fillna(0.0).to_numpy(),
     )
     panel = Panel(
         actual=np.where(missing, 1.0, actual),  # placeholder; re-scored as missing
@@ -247,11 +261,15 @@ class Application:
         The engine's result for the untouched scheme.
     panel : Panel
         The standard-form data the methods saw.
+    results : dict
+        ``{method: ScoreResult}``, the engine's full result under each method
+        (``.explain(unit)``, ``.points``, ``.vetoes``).
     """
 
     table: pd.DataFrame
     baseline: object
     panel: Panel
+    results: Mapping = field(default_factory=dict)
 
     def wide(self, column: str = "rank") -> pd.DataFrame:
         """Units x methods view of ``column`` (``rank``, ``total``, ``grade``, ``change``)."""
@@ -260,35 +278,6 @@ class Application:
         methods = list(dict.fromkeys(t["method"]))
         order = t.loc[t["method"] == methods[0]].sort_values(["group", "rank"])["unit"]
         return out.reindex(index=order.to_numpy(), columns=methods)
-
-
-def _grades(
-    scheme,
-    total: np.ndarray,
-    engine_grade: np.ndarray,
-    engine_total: np.ndarray,
-    groups: np.ndarray,
-):
-    names = [g.name for g in scheme.spec.grades]
-    mins = np.array([g.min for g in scheme.spec.grades], dtype=float)
-
-    def band(t):
-        return (t[:, None] < mins[None, :] - 1e-9).sum(axis=1)
-
-    eng_idx = np.array([names.index(g) for g in engine_grade])
-    cap = np.where(eng_idx > band(engine_total), eng_idx, 0)  # a veto capped the grade
-    gidx = np.maximum(band(total), cap)
-    if scheme.spec.excellent_share_cap is not None:
-        top = gidx == 0
-        order = (
-            pd.Series(np.where(top, total, -np.inf))
-            .groupby(groups)
-            .rank(method="first", ascending=False)
-        )
-        size = pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
-        allowed = np.floor(scheme.spec.excellent_share_cap * size + 1e-9)
-        gidx = np.where(top & (order.to_numpy() > allowed), 1, gidx)
-    return np.array(names, dtype=object)[gidx]
 
 
 def apply(
@@ -327,7 +316,8 @@ def apply(
     Returns
     -------
     Application
-        ``.table`` (long), ``.wide("rank")``, ``.baseline``, ``.panel``.
+        ``.table`` (long), ``.wide("rank")``, ``.baseline``, ``.panel``, ``.results``
+        (the engine's ScoreResult per method).
 
     Raises
     ------
@@ -359,47 +349,54 @@ def apply(
         previous_scheme=previous_scheme,
         units=units,
     )
+    from kmmodel.scoring import score_achievement
+
     unit_ids = list(base.achievement().index.astype(str))
-    bt = base.table.set_index("unit").reindex(unit_ids)
-    w = panel.weights
-    a0 = base.achievement().reindex(index=unit_ids).fillna(0.0).to_numpy()
-    share0 = (a0 * w).sum(axis=1) / w.sum()
-    engine_total = bt["total"].to_numpy(dtype=float)
-    groups = bt["group"].astype(str).to_numpy()
+    inds = list(panel.indicator_ids)
+    engine_total = base.table.set_index("unit")["total"].reindex(unit_ids).to_numpy(dtype=float)
     names_zh = (units if units is not None else datasets.load("units")).set_index("unit")
     name_zh = (
         names_zh["name_zh"].reindex(unit_ids).astype(object).to_numpy()
         if "name_zh" in names_zh
-        else unit_ids
+        else np.asarray(unit_ids, dtype=object)
     )
-    frames = []
-    for name, (func, kw) in chosen.items():
-        adj = func(panel, **kw)
-        share = (adj.weight * adj.score).sum(axis=-1) / adj.weight.sum(axis=-1)
-        total = np.round(
-            np.clip(engine_total + scheme.total * (share - share0), 0.0, scheme.total), 10
+    outcomes, probs = {}, Problems(source="correction.apply")
+    for name, (func, kw) in chosen.items():  # every method's bad parameters, all at once
+        try:
+            outcomes[name] = func(panel, **kw)
+        except TypeError as exc:
+            probs.add(f"bad parameters {sorted(kw)}: {exc}", f"method {name}")
+        except DataError as exc:
+            for problem in exc.problems:
+                probs.add(str(problem), f"method {name}")
+    probs.raise_if_any(DataError)
+    frames, results = [], {}
+    for name, adj in outcomes.items():
+        res = score_achievement(
+            scheme,
+            observations,
+            pd.DataFrame(np.broadcast_to(adj.score, panel.shape), index=unit_ids, columns=inds),
+            pd.DataFrame(np.broadcast_to(adj.weight, panel.shape), index=unit_ids, columns=inds),
+            units=units,
+            source=f"correction {name}",
         )
-        rank = (
-            pd.Series(total)
-            .groupby(groups)
-            .rank(method="min", ascending=False)
-            .astype(int)
-            .to_numpy()
-        )
+        results[name] = res
+        t = res.table.set_index("unit").reindex(unit_ids)
+        total = t["total"].to_numpy(dtype=float)
         frames.append(
             pd.DataFrame(
                 {
                     "method": name,
                     "unit": unit_ids,
                     "name_zh": name_zh,
-                    "group": groups,
+                    "group": t["group"].astype(str).to_numpy(),
                     "exposure": panel.exposure,
                     "total": total,
                     "change": np.round(total - engine_total, 10),
-                    "grade": _grades(scheme, total, bt["grade"].to_numpy(), engine_total, groups),
-                    "rank": rank,
+                    "grade": t["grade"].to_numpy(dtype=object),
+                    "rank": t["rank"].to_numpy(dtype=int),
                 }
             )
         )
     table = pd.concat(frames, ignore_index=True)
-    return Application(table=table, baseline=base, panel=panel)
+    return Application(table=table, baseline=base, panel=panel, results=results)

@@ -6,10 +6,12 @@ units x indicators (with any number of leading batch axes, e.g. replications):
 actual values, targets, the previous period's values and targets, each unit's
 exposure to the shock and months affected, each (unit, indicator)'s sensitivity,
 indicator weights and each unit's peer group. A method returns every
-(unit, indicator)'s score [share 0-1] and effective weight [points]; the unit
-total is ``100 * sum(weight * score) / sum(weight)``. The same function serves the
-simulation bench (:mod:`kmmodel.correction.bench`) and real data
-(:mod:`kmmodel.correction.apply`).
+(unit, indicator)'s score [share 0-1] and effective weight [points]. On the
+simulation bench (:mod:`kmmodel.correction.bench`) the unit total is
+``100 * sum(weight * score) / sum(weight)`` (:func:`totals`); on a real scheme
+(:mod:`kmmodel.correction.apply`) the same scores and weights go through the
+scheme's own aggregation, vetoes, bonus items and grades
+(:func:`kmmodel.scoring.score_achievement`).
 
 A new proposal plugs in with the :func:`register` decorator::
 
@@ -420,7 +422,9 @@ def reweight(panel: Panel, *, min_exposure: float = 0.25, min_sensitivity: float
     -----
     MIPS moves a reweighted category's weight to named other categories by a fixed
     table; here the remaining indicators keep their relative weights (proportional
-    rescaling), which needs no table per scheme.
+    rescaling), which needs no table per scheme. On a real scheme the rescaling
+    happens inside each dimension (the scheme's own aggregation); a dimension with
+    every indicator dropped is left out and the other dimensions are rescaled.
     """
     now = panel.score()
     aff = _affected(panel, min_exposure, min_sensitivity)

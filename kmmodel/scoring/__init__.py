@@ -12,8 +12,15 @@ True
 from __future__ import annotations
 
 from kmmodel.scoring.aggregate import aggregate
-from kmmodel.scoring.core import compare, score
+from kmmodel.scoring.core import compare, score, score_achievement
 from kmmodel.scoring.result import ScoreResult
 from kmmodel.scoring.sensitivity import aggregation_ranks
 
-__all__ = ["ScoreResult", "aggregate", "aggregation_ranks", "compare", "score"]
+__all__ = [
+    "ScoreResult",
+    "aggregate",
+    "aggregation_ranks",
+    "compare",
+    "score",
+    "score_achievement",
+]

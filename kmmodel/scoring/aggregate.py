@@ -33,8 +33,9 @@ def aggregate(A: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
     ----------
     A : ndarray, shape (n, k)
         Achievement shares [share 0-1]; NaN marks a part left out.
-    w : ndarray, shape (k,)
-        Non-negative weights [points].
+    w : ndarray, shape (k,) or (n, k)
+        Non-negative weights [points]; a 2-D array gives each row its own weights
+        (a weight of 0 leaves that part out of that row).
     method : {"weighted_sum", "geometric", "weakest_link"}
 
     Returns
@@ -43,16 +44,20 @@ def aggregate(A: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
         Aggregated share [share 0-1]; NaN where a row has no available part.
     """
     have = ~np.isnan(A)
-    W = np.where(have, w[None, :], 0.0)
+    w = np.asarray(w, dtype=float)
+    W = np.where(have, w, 0.0)
     wsum = W.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "weighted_sum":
-            out = np.where(have, A, 0.0) @ w / wsum
+            if w.ndim == 1:
+                out = np.where(have, A, 0.0) @ w / wsum
+            else:
+                out = (np.where(have, A, 0.0) * W).sum(axis=1) / wsum
         elif method == "geometric":
             logs = np.log(np.where(have, A, 1.0))
             out = np.exp((np.where(W > 0, logs, 0.0) * W).sum(axis=1) / wsum)
         elif method == "weakest_link":
-            out = np.min(np.where(have & (w[None, :] > 0), A, np.inf), axis=1)
+            out = np.min(np.where(have & (W > 0), A, np.inf), axis=1)
             out = np.where(np.isinf(out), np.nan, out)
         else:
             raise ValueError(f"unknown aggregation {method!r}")

@@ -12,7 +12,7 @@ from kmmodel.scoring.aggregate import aggregate
 from kmmodel.scoring.result import ScoreResult
 from kmmodel.scoring.rules import achievement_block, adjustment_block, veto_block
 
-__all__ = ["compare", "score"]
+__all__ = ["compare", "score", "score_achievement"]
 
 _COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
 
@@ -238,7 +238,6 @@ def score(
     n_u, n_i = V.shape
     types = np.array([i.rule.type for i in inds])
     kind = np.array([i.kind for i in inds])
-    maxpts = np.array([i.points for i in inds], dtype=float)
     scored = kind == "score"
 
     # achievement of scored indicators, rule type by rule type
@@ -258,17 +257,38 @@ def score(
     A_sc = A.copy()
     if policy == "zero":
         A_sc[gap] = 0.0
+    return _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy)
+
+
+def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreResult:
+    """Dimensions, vetoes, bonus/penalty, total, grades and ranks from achievements.
+
+    ``A_sc`` (units x indicators) holds the scored indicators' achievements after the
+    missing policy; ``W`` optional per-unit indicator weights [points] used instead of
+    the indicator points inside each dimension (a dimension whose weights are all 0 for
+    a unit is left out of that unit's total, unless a zero_dimension veto holds it at 0).
+    """
+    spec = scheme.spec
+    inds = spec.indicators
+    n_u, n_i = V.shape
+    kind = np.array([i.kind for i in inds])
+    maxpts = np.array([i.points for i in inds], dtype=float)
+    scored = kind == "score"
 
     # dimensions
     dim_ids = [d.id for d in spec.dimensions]
     dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
     ind_dim = np.array([dim_ids.index(i.dimension) for i in inds])
     D = np.zeros((n_u, len(dim_ids)))
+    dropped = np.zeros((n_u, len(dim_ids)), bool)  # all weights 0 (per-unit weights only)
     for k in range(len(dim_ids)):  # a handful of dimensions
         cols = np.flatnonzero(scored & (ind_dim == k))
         if len(cols) and dim_pts[k] > 0:
-            share = aggregate(A_sc[:, cols], maxpts[cols], spec.aggregation.indicators)
+            w_k = maxpts[cols] if W is None else W[:, cols]
+            share = aggregate(A_sc[:, cols], w_k, spec.aggregation.indicators)
             D[:, k] = np.nan_to_num(share, nan=0.0) * dim_pts[k]
+            if W is not None:
+                dropped[:, k] = W[:, cols].sum(axis=1) <= 0
 
     # vetoes
     vcols = np.flatnonzero(kind == "veto")
@@ -281,11 +301,13 @@ def score(
     for j, c in enumerate(vcols):
         if vaction[j] == "zero_dimension":
             D[veto_hit[:, j], ind_dim[c]] = 0.0
+            dropped[veto_hit[:, j], ind_dim[c]] = False  # a vetoed dimension counts as 0
     vetoed = veto_hit.any(axis=1)
     disq = (veto_hit & (vaction == "disqualify")[None, :]).any(axis=1)
 
     # total
     dshare = np.where(dim_pts > 0, D / np.where(dim_pts > 0, dim_pts, 1.0), np.nan)
+    dshare = np.where(dropped, np.nan, dshare)
     tshare = aggregate(dshare[:, dim_pts > 0], dim_pts[dim_pts > 0], spec.aggregation.dimensions)
     total = np.nan_to_num(tshare, nan=0.0) * spec.total
     acols = np.flatnonzero(kind == "adjustment")
@@ -344,9 +366,10 @@ def score(
     table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
 
     # long points table
-    P = np.where(scored[None, :], np.nan_to_num(A_sc, nan=0.0) * maxpts[None, :], 0.0)
+    Wp = np.broadcast_to(maxpts, (n_u, n_i)) if W is None else W
+    P = np.where(scored[None, :], np.nan_to_num(A_sc, nan=0.0) * Wp, 0.0)
     P[:, acols] = adj + 0.0  # no negative zeros
-    mx = np.where(scored, maxpts, 0.0)
+    mx = np.where(scored[None, :], Wp, 0.0).ravel()
     # long table: categorical id columns (codes, not 2 million strings)
     ind_ids = [i.id for i in inds]
     ucodes = np.repeat(np.arange(n_u), n_i)
@@ -367,7 +390,7 @@ def score(
             "dimension": cat(dim_codes[icodes], dim_ids),
             "value": V.ravel(),
             "points": P.ravel(),
-            "max_points": np.tile(mx, n_u),
+            "max_points": mx,
             "achievement": np.where(scored[None, :], A_sc, np.nan).ravel(),
             "status": cat(st_code.ravel(), status_names),
             "kind": cat(kind_code[icodes], kind_names),
@@ -391,6 +414,132 @@ def score(
     return ScoreResult(
         scheme=scheme, table=table, points=points, vetoes=vetoes, missing=policy, _achievement=ach
     )
+
+
+def _override(frame, name, unit_ids, scored_ids, lo, hi, probs) -> np.ndarray | None:
+    """A units x scored indicators matrix from ``frame`` (NaN = not given), validated."""
+    if frame is None:
+        return None
+    if not isinstance(frame, pd.DataFrame):
+        probs.add(
+            f"expected a DataFrame (units x scored indicators), got {type(frame).__name__}", name
+        )
+        return None
+    idx, cols = frame.index.astype(str), frame.columns.astype(str)
+    unknown_u = sorted(set(idx) - set(unit_ids))
+    unknown_i = sorted(set(cols) - set(scored_ids))
+    if unknown_u:
+        probs.add(f"unknown unit id(s) {unknown_u[:10]} (not in the observations)", name)
+    if unknown_i:
+        probs.add(f"not a scored indicator of the scheme: {unknown_i[:10]}", name)
+    if idx.duplicated().any() or cols.duplicated().any():
+        probs.add("duplicate unit or indicator labels", name)
+    if unknown_u or unknown_i or idx.duplicated().any() or cols.duplicated().any():
+        return None
+    try:
+        M = frame.set_axis(idx, axis=0).set_axis(cols, axis=1)
+        M = M.reindex(index=unit_ids, columns=scored_ids).to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        probs.add("expected numbers", name)
+        return None
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isnan(M) & ~((M >= lo) & (M <= hi))
+    if bad.any():
+        u, c = np.nonzero(bad)
+        cells = [f"{unit_ids[a]}/{scored_ids[b]}" for a, b in zip(u[:10], c[:10])]
+        more = f" and {len(u) - 10} more" if len(u) > 10 else ""
+        probs.add(f"values must lie in [{lo:g}, {hi:g}]; not so for {', '.join(cells)}{more}", name)
+        return None
+    return M
+
+
+def score_achievement(
+    scheme,
+    observations: pd.DataFrame,
+    achievement: pd.DataFrame | None = None,
+    weights: pd.DataFrame | None = None,
+    *,
+    units: pd.DataFrame | None = None,
+    missing: str | None = None,
+    source: str = "observations",
+) -> ScoreResult:
+    """Score with given indicator achievements and/or per-unit weights.
+
+    The entry point for methods that change *what an indicator scores* or *how much
+    it weighs for one unit* (e.g. force-majeure corrections) rather than the observed
+    values: the achievements go through the scheme's own aggregation, vetoes,
+    bonus/penalty items, clipping, grades, the excellent-share cap and ranks, exactly
+    as in :func:`score`.
+
+    Parameters
+    ----------
+    scheme : Scheme
+        The scheme (never modified).
+    observations : DataFrame
+        Long ``unit, indicator, value`` table as for :func:`score`: it defines the
+        units, the missing observations, and the counts of veto, deduction, bonus and
+        penalty items; achievements not overridden come from the scheme's rules.
+    achievement : DataFrame, optional
+        Units (index) x scored indicator ids (columns) [share 0-1]. A number replaces
+        the rule's achievement of that observed cell; NaN (or a cell not given) keeps
+        it. Missing observations follow the missing policy whatever is given here.
+    weights : DataFrame, optional
+        Units x scored indicator ids [points], >= 0: per-unit indicator weights used
+        instead of the indicator points *inside* each dimension; NaN keeps the
+        scheme's points. A dimension whose weights are all 0 for a unit is left out
+        of that unit's total and the other dimensions are rescaled (unless a
+        ``zero_dimension`` veto holds it at 0). In ``.points`` the indicator's
+        ``max_points`` is then its weight.
+    units, missing, source
+        As for :func:`score`.
+
+    Returns
+    -------
+    ScoreResult
+        With no ``achievement`` and ``weights`` (or weights equal to the scheme's
+        points) the result equals ``score(scheme, observations, ...)`` exactly.
+
+    Raises
+    ------
+    DataError
+        Every problem at once: those of :func:`score`, unknown units or indicators in
+        ``achievement`` / ``weights``, achievements outside [0, 1], negative or
+        infinite weights.
+    """
+    base = score(scheme, observations, units=units, missing=missing, source=source)
+    spec = scheme.spec
+    inds = spec.indicators
+    scored = np.array([i.kind == "score" for i in inds])
+    scored_ids = [i.id for i, s in zip(inds, scored) if s]
+    unit_ids = base._achievement.index.to_numpy(dtype=object).astype(str)
+    probs = Problems(source=source)
+    A_new = _override(achievement, "achievement", list(unit_ids), scored_ids, 0.0, 1.0, probs)
+    W_new = _override(weights, "weights", list(unit_ids), scored_ids, 0.0, np.inf, probs)
+    probs.raise_if_any(DataError)
+    # rebuild the engine's inputs in unit order (ScoreResult.table is sorted by rank)
+    pts = base.points
+    n_u, n_i = len(unit_ids), len(inds)
+    V = pts["value"].to_numpy(dtype=float).reshape(n_u, n_i)
+    gap = np.isnan(V) & scored[None, :]
+    groups = base.table.set_index("unit")["group"].reindex(unit_ids).to_numpy(dtype=str)
+    A_sc = np.full((n_u, n_i), np.nan)
+    A_sc[:, scored] = base._achievement.to_numpy(dtype=float)
+    if A_new is not None:
+        cols = np.flatnonzero(scored)
+        given = ~np.isnan(A_new) & ~gap[:, cols]
+        sub = A_sc[:, cols]
+        sub[given] = A_new[given]
+        A_sc[:, cols] = sub
+    W = None
+    if W_new is not None:
+        maxpts = np.array([i.points for i in inds], dtype=float)
+        W = np.broadcast_to(maxpts, (n_u, n_i)).copy()
+        W[:, scored] = np.where(np.isnan(W_new), W[:, scored], W_new)
+        if np.array_equal(W, np.broadcast_to(maxpts, W.shape)):
+            W = None  # the scheme's own weights: the exact path of score()
+    if A_new is None and W is None:
+        return base
+    return _assemble(scheme, unit_ids, groups, V, A_sc, gap, base.missing, W)
 
 
 def compare(a: ScoreResult, b: ScoreResult) -> pd.DataFrame:
