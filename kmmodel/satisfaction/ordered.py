@@ -272,6 +272,9 @@ def ordered_model(
     mean-1 rescaling. Survey weights are not frequency weights: use the robust
     (or cluster) errors with them. Strata are not used (each respondent is its own
     primary sampling unit), which is conservative when units are strata.
+    ``cov="cluster"`` by unit together with ``C(unit)`` terms leaves the unit
+    coefficients' errors meaningless (each unit's dummy score sums to zero within
+    its own cluster); use ``"robust"`` for unit comparisons.
 
     References
     ----------
