@@ -204,3 +204,20 @@ def test_bad_weights_are_reported_together(ucla):
         sat.ordered_model(ucla, F, weights="w", cov="cluster")
     with pytest.raises(km.DataError, match="at least 2 clusters"):
         sat.ordered_model(ucla.assign(one_school=1), F, cov="cluster", cluster="one_school")
+
+
+def test_model_hessian_follows_the_weights(ucla):
+    """The cached Hessian is dropped when the weights change (and equals a fresh one)."""
+    from statsmodels.tools.numdiff import approx_hess
+
+    from kmmodel.satisfaction._weighted import WeightedOrderedModel
+
+    model = WeightedOrderedModel.from_formula(F, ucla, distr="logit")
+    p = model.start_params + 0.1
+    h_plain = model.hessian(p)
+    model.survey_weights = ucla["w"].to_numpy()
+    h_w = model.hessian(p)
+    np.testing.assert_allclose(h_w, approx_hess(p, model.loglike), rtol=1e-4)
+    assert not np.allclose(h_plain, h_w)
+    model.survey_weights = None
+    np.testing.assert_allclose(model.hessian(p), h_plain)

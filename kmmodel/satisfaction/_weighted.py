@@ -43,10 +43,21 @@ class WeightedOrderedModel(OrderedModel):
     differentiates numerically), the Hessian the central difference of the score.
     """
 
-    survey_weights: np.ndarray | None = None
+    _survey_weights: np.ndarray | None = None
+    _hessian_at: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def survey_weights(self) -> np.ndarray | None:
+        """Positive weight per row, or ``None`` for the unweighted likelihood."""
+        return self._survey_weights
+
+    @survey_weights.setter
+    def survey_weights(self, w) -> None:
+        self._survey_weights = None if w is None else np.asarray(w, float)
+        self._hessian_at = None  # a cached Hessian belongs to the old weights
 
     def _w(self) -> np.ndarray | None:
-        return None if self.survey_weights is None else np.asarray(self.survey_weights, float)
+        return self._survey_weights
 
     def loglikeobs(self, params):
         """Per-observation log-likelihood times the survey weight."""
@@ -96,9 +107,19 @@ class WeightedOrderedModel(OrderedModel):
         return self.score_obs(params).sum(axis=0)
 
     def hessian(self, params):
-        """Hessian of the weighted log-likelihood: central differences of the analytic score."""
-        h = approx_fprime(np.asarray(params, float), self.score, centered=True)
-        return (h + h.T) / 2
+        """Hessian of the weighted log-likelihood: central differences of the analytic score.
+
+        The last result is kept: statsmodels asks again at the same point for the
+        sandwich, and each Hessian costs two score evaluations per parameter.
+        """
+        params = np.asarray(params, float)
+        cached = getattr(self, "_hessian_at", None)
+        if cached is not None and np.array_equal(cached[0], params):
+            return cached[1].copy()
+        h = approx_fprime(params, self.score, centered=True)
+        h = (h + h.T) / 2
+        self._hessian_at = (params.copy(), h)
+        return h.copy()
 
     @property
     def start_params(self):
