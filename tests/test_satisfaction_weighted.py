@@ -221,3 +221,17 @@ def test_model_hessian_follows_the_weights(ucla):
     assert not np.allclose(h_plain, h_w)
     model.survey_weights = None
     np.testing.assert_allclose(model.hessian(p), h_plain)
+
+
+@pytest.mark.parametrize("distr", ["logit", "probit"])
+def test_analytic_weighted_score_matches_numerical_gradient(ucla, distr):
+    from statsmodels.tools.numdiff import approx_fprime
+
+    from kmmodel.satisfaction._weighted import WeightedOrderedModel
+
+    model = WeightedOrderedModel.from_formula(F, ucla, distr=distr)
+    model.survey_weights = ucla["w"].to_numpy()
+    p = model.start_params + np.array([0.3, -0.2, 0.1, 0.5, -0.3])  # away from the optimum
+    obs = model.score_obs(p)
+    np.testing.assert_allclose(obs, approx_fprime(p, model.loglikeobs, centered=True), atol=1e-6)
+    np.testing.assert_allclose(model.score(p), obs.sum(axis=0), rtol=1e-10)

@@ -69,18 +69,11 @@ class WeightedOrderedModel(OrderedModel):
         """Weighted (pseudo-)log-likelihood ``sum_i w_i log P(y_i)``."""
         return self.loglikeobs(params).sum()
 
-    def score_obs(self, params):
-        """Analytic per-observation score (weighted), shape (n, k_vars + K - 1).
-
-        ``d log P_i / d b = -x_i (f(u_i) - f(l_i)) / P_i`` and, for the cut-points,
-        ``+f(u_i)/P_i`` on the upper and ``-f(l_i)/P_i`` on the lower cut of the
-        answer's interval; chained to statsmodels' ``theta`` (first cut, then
-        log-increments) through :func:`cut_jacobian`.
-        """
+    def _score_parts(self, params):
+        """Per-row pieces of the score: slope factor, upper and lower cut terms, answers."""
         params = np.asarray(params, float)
         k = self.k_vars
         b, theta = params[:k], params[k:]
-        m = len(theta)
         cuts = theta[0] + np.concatenate([[0.0], np.cumsum(np.exp(theta[1:]))])
         t = np.concatenate([[-np.inf], cuts, [np.inf]])
         y = self.endog.astype(int)
@@ -92,19 +85,37 @@ class WeightedOrderedModel(OrderedModel):
         prob = np.maximum(d.cdf(upper) - d.cdf(lower), 1e-300)
         fu = np.where(np.isfinite(upper), d.pdf(np.where(np.isfinite(upper), upper, 0.0)), 0.0)
         fl = np.where(np.isfinite(lower), d.pdf(np.where(np.isfinite(lower), lower, 0.0)), 0.0)
+        up, low = fu / prob, fl / prob
+        w = self._w()
+        if w is not None:
+            up, low = w * up, w * low
+        return up - low, up, low, y, theta
+
+    def score_obs(self, params):
+        """Analytic per-observation score (weighted), shape (n, k_vars + K - 1).
+
+        ``d log P_i / d b = -x_i (f(u_i) - f(l_i)) / P_i`` and, for the cut-points,
+        ``+f(u_i)/P_i`` on the upper and ``-f(l_i)/P_i`` on the lower cut of the
+        answer's interval; chained to statsmodels' ``theta`` (first cut, then
+        log-increments) through :func:`cut_jacobian`. Each row times its weight.
+        """
+        slope, up, low, y, theta = self._score_parts(params)
+        m = len(theta)
         rows = np.arange(len(y))
         g = np.zeros((len(y), m + 2))  # column j + 1 = cut-point j; 0 and m + 1 are +-inf
-        g[rows, y + 1] = fu / prob
-        g[rows, y] -= fl / prob
-        out = np.column_stack(
-            [-self.exog * ((fu - fl) / prob)[:, None], g[:, 1 : m + 1] @ cut_jacobian(theta)]
-        )
-        w = self._w()
-        return out if w is None else out * w[:, None]
+        g[rows, y + 1] = up
+        g[rows, y] -= low
+        return np.column_stack([-self.exog * slope[:, None], g[:, 1 : m + 1] @ cut_jacobian(theta)])
 
     def score(self, params):
-        """Total (weighted) score: the column sums of :meth:`score_obs`."""
-        return self.score_obs(params).sum(axis=0)
+        """Total (weighted) score, the column sums of :meth:`score_obs` without the n x p array."""
+        slope, up, low, y, theta = self._score_parts(params)
+        m = len(theta)
+        grad_t = (
+            np.bincount(y, weights=up, minlength=m + 1)[:m]
+            - np.bincount(y, weights=low, minlength=m + 1)[1 : m + 1]
+        )
+        return np.concatenate([-(slope @ self.exog), cut_jacobian(theta).T @ grad_t])
 
     def hessian(self, params):
         """Hessian of the weighted log-likelihood: central differences of the analytic score.
