@@ -88,7 +88,10 @@ def brant_test(data: pd.DataFrame, formula: str) -> pd.DataFrame:
 
     The ordered logit implies that the ``K - 1`` binary logits of ``y > k`` share
     their slopes. The test fits those binary logits, estimates the joint covariance
-    of their slopes (Brant's formula) and tests that the slopes are equal.
+    of their slopes (Brant's formula) and tests that the slopes are equal. The
+    binary logits are unweighted (as in R's ``brant``): the test checks the form of
+    the model, which survey weights do not change; use it beside a weighted
+    ``ordered_model(..., weights=...)`` as well.
 
     Parameters
     ----------
