@@ -90,8 +90,9 @@ def brant_test(data: pd.DataFrame, formula: str) -> pd.DataFrame:
     their slopes. The test fits those binary logits, estimates the joint covariance
     of their slopes (Brant's formula) and tests that the slopes are equal. The
     binary logits are unweighted (as in R's ``brant``): the test checks the form of
-    the model, which survey weights do not change; use it beside a weighted
-    ``ordered_model(..., weights=...)`` as well.
+    the model, and when the survey weights depend only on the model's covariates
+    (as in the shipped survey) the sample and the population share that form, so
+    it also serves a weighted ``ordered_model(..., weights=...)``.
 
     Parameters
     ----------
