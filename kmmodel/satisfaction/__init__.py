@@ -7,7 +7,8 @@ the respondent mix is controlled for, and what a project is likely to change.
 - :func:`validate_survey` — the survey schema (:mod:`~kmmodel.satisfaction.schema`)
 - :func:`linear_model` — OLS/WLS with HC3 or cluster-robust errors
 - :func:`ordered_model` — ordered logit/probit (slopes, actual cut-points,
-  probabilities, average marginal effects)
+  probabilities, average marginal effects), optionally survey-weighted
+  (pseudo-likelihood with robust or cluster-robust sandwich errors)
 - :func:`top_box_model` — logit of "satisfied" (top two boxes)
 - :func:`key_drivers` — exact LMG/Shapley shares of R^2 or Johnson's relative
   weights, with seeded bootstrap intervals

@@ -73,7 +73,8 @@ def check_frame(
             probs.add(f"weight column {weights!r} not found", "weights")
         else:
             w = pd.to_numeric(data[weights], errors="coerce")
-            bad = w.isna() | (w <= 0) | ~np.isfinite(w)
+            # missing cells are reported above; here: text, zero, negative or infinite
+            bad = (w.isna() & data[weights].notna()) | (w <= 0) | np.isinf(w)
             if bad.any():
                 probs.add(
                     f"weights must be positive numbers; bad in {rows_phrase(np.flatnonzero(bad.to_numpy()))}",

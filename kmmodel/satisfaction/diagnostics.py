@@ -88,7 +88,11 @@ def brant_test(data: pd.DataFrame, formula: str) -> pd.DataFrame:
 
     The ordered logit implies that the ``K - 1`` binary logits of ``y > k`` share
     their slopes. The test fits those binary logits, estimates the joint covariance
-    of their slopes (Brant's formula) and tests that the slopes are equal.
+    of their slopes (Brant's formula) and tests that the slopes are equal. The
+    binary logits are unweighted (as in R's ``brant``): the test checks the form of
+    the model, and when the survey weights depend only on the model's covariates
+    (as in the shipped survey) the sample and the population share that form, so
+    it also serves a weighted ``ordered_model(..., weights=...)``.
 
     Parameters
     ----------

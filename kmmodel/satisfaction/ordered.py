@@ -6,11 +6,17 @@ intercept (the cut-points take its place). This is R's ``MASS::polr`` convention
 statsmodels estimates the cut-points as ``t_1, log(t_2 - t_1), …``;
 :class:`OrderedResult` reports the actual cut-points with delta-method errors.
 
+With survey weights the fit maximises the weighted pseudo-likelihood
+``sum_i w_i log P(y_i | x_i)`` and reports sandwich (robust or cluster-robust)
+standard errors (Binder 1983); see :mod:`kmmodel.satisfaction._weighted`.
+
 References
 ----------
 McCullagh, P. (1980). Regression models for ordinal data. *JRSS B* 42(2), 109-142.
 Venables, W. N. & Ripley, B. D. (2002). *Modern Applied Statistics with S*, 4th ed.,
 section 7.3 (``polr``).
+Binder, D. A. (1983). On the variances of asymptotically normal estimators from
+complex surveys. *International Statistical Review* 51(3), 279-292.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kmmodel.errors import DataError
+from kmmodel.errors import DataError, Problems
 from kmmodel.satisfaction._common import (
     check_frame,
     design,
@@ -33,6 +39,7 @@ from kmmodel.satisfaction._common import (
 __all__ = ["OrderedResult", "category_probabilities", "ordered_model"]
 
 DISTRIBUTIONS = ("logit", "probit")
+COVARIANCES = ("nonrobust", "robust", "cluster")
 
 
 def _cdf_pdf(distr: str):
@@ -82,9 +89,15 @@ class OrderedResult:
         ``"logit"`` or ``"probit"``.
     nobs : int
     llf : float
-        Log-likelihood.
+        Log-likelihood (weighted pseudo-log-likelihood when weighted, weights
+        rescaled to mean 1).
     pseudo_r2 : float
         McFadden's pseudo R^2 against the thresholds-only model [share 0-1].
+    cov_type : str
+        ``"nonrobust"`` (inverse Hessian), ``"robust"`` (sandwich) or
+        ``"cluster (<column>)"``.
+    weights : ndarray or None
+        Survey weights rescaled to mean 1, one per row (``None``: unweighted).
     fit : statsmodels results
         The underlying ``OrderedResults`` (for anything not exposed here).
     notes : list of str
@@ -104,6 +117,8 @@ class OrderedResult:
     fit: object = field(repr=False)
     exog: pd.DataFrame = field(repr=False)
     notes: list[str] = field(default_factory=list)
+    weights: np.ndarray | None = field(default=None, repr=False)
+    cov_type: str = "nonrobust"
 
     @property
     def scores(self) -> np.ndarray:
@@ -162,7 +177,8 @@ class OrderedResult:
         """Average marginal effects on each category probability and on the expected score.
 
         ``dP(y=k)/dx_j = b_j [f(t_{k-1} - x'b) - f(t_k - x'b)]`` averaged over the
-        sample (for 0/1 dummies this is the derivative, not the discrete change).
+        sample, with the survey weights when the model is weighted (a population
+        average); for 0/1 dummies this is the derivative, not the discrete change.
 
         Returns
         -------
@@ -173,47 +189,11 @@ class OrderedResult:
         _, pdf = _cdf_pdf(self.distr)
         t = np.concatenate([[-np.inf], self.thresholds.to_numpy(), [np.inf]])
         dens = pdf(t[None, :] - self.linear_predictor()[:, None])  # n x (K+1), 0 at +-inf
-        mean_d = (dens[:, :-1] - dens[:, 1:]).mean(axis=0)  # K
+        mean_d = np.average(dens[:, :-1] - dens[:, 1:], axis=0, weights=self.weights)  # K
         ame = np.outer(self.params.to_numpy(), mean_d)
         out = pd.DataFrame(ame, index=self.params.index, columns=[str(c) for c in self.categories])
         out["expected"] = ame @ self.scores
         return out
-
-
-def _cut_jacobian(theta: np.ndarray) -> np.ndarray:
-    """d t / d theta for ``t_j = theta_0 + sum_{i=1..j} exp(theta_i)``."""
-    m = len(theta)
-    jac = np.zeros((m, m))
-    jac[:, 0] = 1.0
-    for j in range(1, m):  # m = K - 1 cut-points: a handful, not a hot loop
-        jac[j:, j] = np.exp(theta[j])
-    return jac
-
-
-def _analytic_score(model, params: np.ndarray) -> np.ndarray:
-    """Gradient of the OrderedModel log-likelihood in statsmodels' parameterisation.
-
-    statsmodels differentiates numerically (2 x n_params likelihood calls per
-    step); this closed form makes the fit about ten times faster.
-    """
-    k = model.k_vars
-    b, theta = params[:k], params[k:]
-    m = len(theta)
-    cuts = theta[0] + np.concatenate([[0.0], np.cumsum(np.exp(theta[1:]))])
-    t = np.concatenate([[-np.inf], cuts, [np.inf]])
-    y = model.endog.astype(int)
-    xb = model.exog @ b
-    upper, lower = t[y + 1] - xb, t[y] - xb
-    d = model.distr
-    prob = np.maximum(d.cdf(upper) - d.cdf(lower), 1e-300)
-    fu = np.where(np.isfinite(upper), d.pdf(np.where(np.isfinite(upper), upper, 0.0)), 0.0)
-    fl = np.where(np.isfinite(lower), d.pdf(np.where(np.isfinite(lower), lower, 0.0)), 0.0)
-    grad_b = -(model.exog * ((fu - fl) / prob)[:, None]).sum(axis=0)
-    grad_t = (
-        np.bincount(y, weights=fu / prob, minlength=m + 1)[:m]
-        - np.bincount(y, weights=fl / prob, minlength=m + 1)[1 : m + 1]
-    )
-    return np.concatenate([grad_b, _cut_jacobian(theta).T @ grad_t])
 
 
 def _labels(categories) -> list[str]:
@@ -228,9 +208,16 @@ def _tidy(c):
 
 
 def ordered_model(
-    data: pd.DataFrame, formula: str, distr: str = "logit", *, min_n: int = 30
+    data: pd.DataFrame,
+    formula: str,
+    distr: str = "logit",
+    *,
+    weights: str | None = None,
+    cov: str | None = None,
+    cluster: str = "unit",
+    min_n: int = 30,
 ) -> OrderedResult:
-    """Fit an ordered logit or probit through a formula.
+    """Fit an ordered logit or probit through a formula, optionally survey-weighted.
 
     Parameters
     ----------
@@ -241,6 +228,21 @@ def ordered_model(
         ordered categorical or integer answer (e.g. 1-5); do not add an intercept.
     distr : {"logit", "probit"}
         Link distribution.
+    weights : str, optional
+        Column of survey weights (positive). ``None`` (default): the ordinary
+        likelihood, exactly as before weights existed. Given: the weighted
+        pseudo-likelihood ``sum_i w_i log P(y_i | x_i)`` (weights rescaled to mean 1,
+        which changes nothing but the scale of ``llf``).
+    cov : {"nonrobust", "robust", "cluster"}, optional
+        Standard errors. ``"nonrobust"``: inverse Hessian (model-based; R ``polr``).
+        ``"robust"``: sandwich ``H^-1 (sum_i s_i s_i') H^-1`` of the weighted scores
+        (statsmodels HC0) — the design-consistent choice for survey
+        pseudo-likelihood (Binder 1983). ``"cluster"``: scores summed within
+        ``cluster`` first (statsmodels CRV1, small-sample factor
+        ``G/(G-1) (n-1)/(n-k)``). Default: ``"nonrobust"`` without weights,
+        ``"robust"`` with them.
+    cluster : str
+        Cluster column for ``cov="cluster"`` [default ``"unit"``].
     min_n : int
         Levels of ``C(...)`` terms (e.g. units) with fewer respondents are listed in
         ``.notes`` as imprecise [respondents].
@@ -249,33 +251,59 @@ def ordered_model(
     -------
     OrderedResult
         ``.params`` (slopes), ``.thresholds`` (actual cut-points), ``.table()``,
-        ``.predict_proba()``, ``.marginal_effects()``.
+        ``.predict_proba()``, ``.marginal_effects()`` (weighted average when
+        weighted), ``.cov_type``, ``.weights``.
 
     Raises
     ------
     DataError
-        Unknown or missing columns, constant predictors, an outcome with fewer than
-        two levels, or a fit that diverges (perfect separation).
+        Unknown or missing columns, missing or non-positive weights, an unknown
+        ``cov``, fewer than two clusters, constant predictors, an outcome with fewer
+        than two levels, or a fit that diverges (perfect separation).
 
     Notes
     -----
-    Survey weights are not used: statsmodels' ``OrderedModel`` has no weights, so the
-    slopes are model-based (valid when the weights depend only on the covariates,
-    as in the shipped survey). Use :func:`~kmmodel.satisfaction.linear_model` for
-    design-weighted estimates.
+    statsmodels' ``OrderedModel`` has no weights argument; a subclass
+    (:class:`~kmmodel.satisfaction._weighted.WeightedOrderedModel`) multiplies each
+    observation's log-likelihood by its weight and supplies the analytic weighted
+    score, and statsmodels' own sandwich estimators give the robust covariance.
+    Integer weights give the same point estimates as repeating each row that many
+    times; with ``cov="nonrobust"`` such weights act as frequency weights up to the
+    mean-1 rescaling. Survey weights are not frequency weights: use the robust
+    (or cluster) errors with them. Strata are not used (each respondent is its own
+    primary sampling unit), which is conservative when units are strata.
+    ``cov="cluster"`` by unit together with ``C(unit)`` terms leaves the unit
+    coefficients' errors meaningless (each unit's dummy score sums to zero within
+    its own cluster); use ``"robust"`` for unit comparisons.
+
+    References
+    ----------
+    Binder, D. A. (1983). On the variances of asymptotically normal estimators from
+    complex surveys. *International Statistical Review* 51(3), 279-292.
 
     Examples
     --------
-    Reproduces R's ``MASS::polr`` on the UCLA "apply" data (see the tests).
+    Reproduces R's ``MASS::polr`` on the UCLA "apply" data (see the tests);
+    design-weighted: ``ordered_model(survey, "overall ~ health + C(unit)", weights="weight")``.
     """
-    from statsmodels.miscmodels.ordinal_model import OrderedModel
     from statsmodels.tools.sm_exceptions import HessianInversionWarning
 
+    from kmmodel.satisfaction._weighted import WeightedOrderedModel, cut_jacobian
+
+    probs = Problems(source="ordered_model")
     if distr not in DISTRIBUTIONS:
-        raise DataError(
-            f"distr must be one of {DISTRIBUTIONS}, got {distr!r}", source="ordered_model"
-        )
-    outcome, preds = check_frame(data, formula, source="ordered_model")
+        probs.add(f"distr must be one of {DISTRIBUTIONS}, got {distr!r}", "distr")
+    cov_type = cov if cov is not None else ("nonrobust" if weights is None else "robust")
+    if cov_type not in COVARIANCES:
+        probs.add(f"cov must be one of {COVARIANCES}, got {cov!r}", "cov")
+    probs.raise_if_any(DataError)
+    outcome, preds = check_frame(
+        data,
+        formula,
+        source="ordered_model",
+        weights=weights,
+        cluster=cluster if cov_type == "cluster" else None,
+    )
     y = data[outcome]
     if not isinstance(y.dtype, pd.CategoricalDtype) and not pd.api.types.is_numeric_dtype(y):
         raise DataError(
@@ -291,25 +319,41 @@ def ordered_model(
             )
         frame = data.copy()
         frame[outcome] = y.cat.remove_unused_categories()
+    w = None
+    if weights is not None:
+        w = pd.to_numeric(data[weights]).to_numpy(float)
+        w = w / w.mean()
+    groups = None
+    if cov_type == "cluster":
+        groups = pd.factorize(data[cluster], sort=True)[0]
+        if groups.max() < 1:
+            raise DataError(
+                f"cluster-robust errors need at least 2 clusters; column {cluster!r} has one",
+                source="ordered_model",
+            )
+    fit_cov = {"nonrobust": {}, "robust": {"cov_type": "HC0"}}.get(
+        cov_type, {"cov_type": "cluster", "cov_kwds": {"groups": groups}}
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            model = OrderedModel.from_formula(formula, frame, distr=distr)
+            model = WeightedOrderedModel.from_formula(formula, frame, distr=distr)
         except ValueError as exc:  # e.g. an intercept in the formula
             raise DataError(str(exc), source="ordered_model") from exc
         except Exception as exc:
             raise DataError(
                 f"cannot build the model from the formula: {exc}", source="ordered_model"
             ) from exc
-        from statsmodels.tools.numdiff import approx_fprime
-
-        model.score = lambda p: _analytic_score(model, p)
-        model.hessian = lambda p: approx_fprime(p, model.score, centered=True)
-        res = model.fit(method="bfgs", maxiter=2000, disp=False, gtol=1e-8)
+        if w is not None and len(w) != model.nobs:
+            raise DataError(
+                f"{model.nobs} rows in the model but {len(w)} weights", source="ordered_model"
+            )
+        model.survey_weights = w
+        res = model.fit(method="bfgs", maxiter=2000, disp=False, gtol=1e-8, **fit_cov)
     # BFGS often stops with "precision loss" at the optimum; judge by the gradient instead
-    grad = _analytic_score(model, np.asarray(res.params, float)) / max(model.nobs, 1)
+    grad = model.score(np.asarray(res.params, float)) / max(model.nobs, 1)
     stationary = bool(np.all(np.isfinite(grad)) and np.abs(grad).max() < 1e-5)
-    bad_hess = any(issubclass(w.category, HessianInversionWarning) for w in caught)
+    bad_hess = any(issubclass(w_.category, HessianInversionWarning) for w_ in caught)
     converged = stationary and not bad_hess and np.all(np.isfinite(np.asarray(res.bse, float)))
     k = model.k_vars
     exog = pd.DataFrame(model.exog, columns=model.exog_names[:k])
@@ -318,15 +362,15 @@ def ordered_model(
     theta = res.params.to_numpy()[k:]
     cuts = model.transform_threshold_params(res.params.to_numpy())[1:-1]
     # delta method: t_j = theta_0 + sum_{i=1..j} exp(theta_i)
-    jac = _cut_jacobian(theta)
-    cov = np.asarray(res.cov_params())
-    cov_t = jac @ cov[k:, k:] @ jac.T
+    jac = cut_jacobian(theta)
+    cov_m = np.asarray(res.cov_params())
+    cov_t = jac @ cov_m[k:, k:] @ jac.T
     cats = [_tidy(c) for c in model.labels]
     labels = _labels(cats)
-    counts = np.bincount(model.endog.astype(int), minlength=len(cats))
+    counts = np.bincount(model.endog.astype(int), weights=w, minlength=len(cats))
     share = counts[counts > 0] / counts.sum()
     llnull = float((counts[counts > 0] * np.log(share)).sum())
-    bse = pd.Series(np.sqrt(np.diag(cov)[:k]), index=params.index)
+    bse = pd.Series(np.sqrt(np.diag(cov_m)[:k]), index=params.index)
     return OrderedResult(
         params=params,
         thresholds=pd.Series(cuts, index=labels),
@@ -341,4 +385,6 @@ def ordered_model(
         fit=res,
         exog=exog,
         notes=sparse_levels(data, formula, min_n),
+        weights=w,
+        cov_type=cov_type if cov_type != "cluster" else f"cluster ({cluster})",
     )

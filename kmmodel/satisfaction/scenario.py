@@ -8,7 +8,15 @@ can compute cost per satisfaction point = cost [yuan] / ``ScenarioResult.change`
 
 Uncertainty comes from the model's parameter estimates: ``n_draws`` parameter
 vectors are drawn from their asymptotic normal distribution (seeded) and the
-scenario is recomputed for each (King, Tomz & Wittenberg 2000).
+scenario is recomputed for each (King, Tomz & Wittenberg 2000). The covariance is
+the model's own: the sandwich (robust or cluster) covariance for a survey-weighted
+``ordered_model(..., weights="weight")``, the inverse Hessian for an unweighted one.
+
+Weights enter twice, for two reasons. The *model* may be fitted with survey
+weights (design-consistent slopes; recommended, and what notebook 04 does). The
+*averages* over respondents always use the survey weights by default
+(``weights="weight"``), whatever the model: the change is a population average,
+and the sample over-represents some groups.
 
 References
 ----------
@@ -123,7 +131,9 @@ def scenario(
     by : str or None
         Group column for the table (``None``: only the ``"all"`` row).
     weights : str or None
-        Survey weights for the averages.
+        Survey weights for the averages over respondents (default ``"weight"``:
+        population averages); ``None`` for plain sample means. Independent of
+        whether ``result`` was fitted with weights.
     scale : (int, int)
         Answer scale of ratings and outcome [points]; ratings are capped to it when
         ``clip`` (nobody rates above 5).
