@@ -25,7 +25,8 @@ MILP (binary): ``x[i, p, a]`` item i is in package slot p, won by agency a (only
 eligible item bids); ``y[p, a]`` slot p goes to agency a::
 
     sum_{p,a} x[i,p,a] = 1                          each item in exactly one package
-    min_items y[p,a] <= sum_i x[i,p,a] <= max_items y[p,a]   sizes; items follow y
+    x[i,p,a] <= y[p,a]                              items follow their package
+    min_items y[p,a] <= sum_i x[i,p,a] <= max_items y[p,a]   package sizes
     sum_a y[p,a] <= 1  (= 1 for p < n_packages)     one agency per package
     sum_{i,p} effort_i x[i,p,a] <= capacity_a       capacity
     sum_p y[p,a] <= k                               package count
@@ -289,6 +290,9 @@ def _build(
             n = int(sizes[slot_names[slot]])
             add(f"whole_{tag}", [*xs, (y, -float(n))], pulp.LpConstraintEQ, 0)
             continue
+        # items follow their package's agency: x <= y (tight; not relaxed)
+        for r in rows:
+            add(f"link_{r}", [(xv[r], 1.0), (y, -1.0)], pulp.LpConstraintLE, 0)
         lo = relax(
             "min_size",
             f"at least {min_items} items per package",

@@ -286,7 +286,7 @@ def check_bids(
     dup = df.duplicated([key, "agency"], keep=False)
     if dup.any():
         probs.add(
-            f"more than one bid by the same agency for a {key} in {rows_phrase(np.flatnonzero(dup))}"
+            f"more than one bid by the same agency for {'an' if key == 'item' else 'a'} {key} in {rows_phrase(np.flatnonzero(dup))}"
         )
     if agencies is not None:
         unknown = df["agency"].notna() & ~df["agency"].isin(agencies["agency"])
