@@ -28,7 +28,12 @@ Examples
 """
 
 from kmmodel.allocation.budget import BudgetResult, allocate_budget, budget_sweep, minimum_budget
-from kmmodel.allocation.formation import FormationResult, form_packages, split_package_bids
+from kmmodel.allocation.formation import (
+    FormationResult,
+    compare_packagings,
+    form_packages,
+    split_package_bids,
+)
 from kmmodel.allocation.gap import solve_gap
 from kmmodel.allocation.orlib import GapInstance, read_gap
 from kmmodel.allocation.packages import AwardResult, assign_packages
@@ -43,6 +48,7 @@ __all__ = [
     "allocate_budget",
     "assign_packages",
     "budget_sweep",
+    "compare_packagings",
     "form_packages",
     "minimum_budget",
     "read_gap",

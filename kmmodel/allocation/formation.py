@@ -62,7 +62,7 @@ from kmmodel.allocation.packages import OBJECTIVES, AwardResult, bid_eligibility
 from kmmodel.allocation.solver import solve
 from kmmodel.errors import DataError, InfeasibleError, Problems
 
-__all__ = ["FormationResult", "form_packages", "split_package_bids"]
+__all__ = ["FormationResult", "compare_packagings", "form_packages", "split_package_bids"]
 
 
 @dataclass
@@ -617,3 +617,46 @@ def _read(x, xv, it, ag, b, slot_names, info, budget, discount, kw) -> Formation
         options={k: v for k, v in kw.items()},
         assignment=assignment.reset_index(drop=True),
     )
+
+
+def compare_packagings(results: dict[str, AwardResult]) -> pd.DataFrame:
+    """Side-by-side totals of several packagings / awards.
+
+    Parameters
+    ----------
+    results : dict of str -> AwardResult
+        Label -> a result of :func:`assign_packages` or :func:`form_packages`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by label: ``packages`` [count], ``items`` [count], ``price`` [yuan,
+        total awarded], ``value`` [yuan, sum of quality/100 x reserve], ``net_value``
+        [yuan, value - price], ``quality`` [points, reserve-weighted mean],
+        ``agencies`` [count of winners], ``winners`` (``package: items → agency``).
+    """
+    rows = {}
+    for label, r in results.items():
+        t = r.table
+        value = float((t["net_value"] + t["price"]).sum())
+        reserve = float(t["reserve"].sum())
+        n_items = (
+            int(t["n_items"].sum())
+            if "n_items" in t
+            else int(t["items"].str.count(",").add(1).sum())
+        )
+        rows[label] = {
+            "packages": len(t),
+            "items": n_items,
+            "price": float(t["price"].sum()),
+            "value": value,
+            "net_value": float(t["net_value"].sum()),
+            "quality": 100.0 * value / reserve if reserve > 0 else float("nan"),
+            "agencies": int(t["agency"].nunique()),
+            "winners": "; ".join(
+                f"{p}: {i} → {a}" for p, i, a in zip(t["package"], t["items"], t["agency"])
+            ),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "packaging"
+    return out
