@@ -477,3 +477,33 @@ def test_same_input_same_answer(data):
     a = form_packages(items, agencies, ib, max_items=3)
     b = form_packages(items, agencies, ib, max_items=3)
     pd.testing.assert_frame_equal(a.table, b.table)
+
+
+def test_compare_packagings_totals_match_the_results(data):
+    items, agencies, bids, ib = data
+    award = assign_packages(items, agencies, bids)
+    given_pk = form_packages(items, agencies, ib, fixed=True)
+    free = form_packages(items, agencies, ib, max_items=3)
+    cmp = km.allocation.compare_packagings({"award": award, "given": given_pk, "free": free})
+    assert list(cmp.index) == ["award", "given", "free"]
+    assert cmp.loc["award", "net_value"] == pytest.approx(award.objective)
+    assert cmp.loc["free", "net_value"] == pytest.approx(free.objective)
+    assert cmp.loc["given", "price"] == pytest.approx(given_pk.total_price)
+    assert (cmp["items"] == 8).all()
+    assert cmp.loc["free", "packages"] == len(free.table)
+    assert cmp.loc["free", "net_value"] >= cmp.loc["given", "net_value"]
+    assert free.table["agency"].iloc[0] in cmp.loc["free", "winners"]
+
+
+def test_formation_plot_draws_one_pair_of_bars_per_packaging(data):
+    from kmmodel.allocation.plots import plot_packagings
+
+    items, agencies, _, ib = data
+    cmp = km.allocation.compare_packagings(
+        {"given": form_packages(items, agencies, ib, fixed=True)}
+    )
+    import matplotlib.pyplot as plt
+
+    ax = plot_packagings(cmp)
+    assert len(ax.patches) == 2
+    plt.close(ax.figure)
