@@ -507,3 +507,19 @@ def test_formation_plot_draws_one_pair_of_bars_per_packaging(data):
     ax = plot_packagings(cmp)
     assert len(ax.patches) == 2
     plt.close(ax.figure)
+
+
+def test_given_package_without_a_common_agency_is_named(data):
+    """E03 is only open to A04 (shipped bids); without A04's E01 bid, E01 is open to A03 and
+    A06 only, so a package pairing E01 with E03 has no possible winner."""
+    items, agencies, _, ib = data
+    ib = ib[~((ib["item"] == "E01") & (ib["agency"] == "A04"))]
+    swapped = items.assign(package=items["package"].replace({"P1": "X", "P2": "X"}))
+    swapped.loc[swapped["item"].isin(["E02", "E04"]), "package"] = "Y"
+    with pytest.raises(InfeasibleError) as err:
+        form_packages(swapped, agencies, ib, fixed=True)
+    msg = str(err.value)
+    assert "package X has no agency eligible for every one of its items" in msg
+    assert "E03: A04" in msg and "package Y" not in msg
+    # letting the model form the packages instead is feasible
+    assert form_packages(swapped, agencies, ib).status == "optimal"

@@ -211,6 +211,23 @@ def _no_candidate(b: pd.DataFrame, it: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _no_common_agency(b: pd.DataFrame, it: pd.DataFrame) -> list[str]:
+    """Given packages whose items share no eligible agency (``fixed=True``)."""
+    el = b.loc[b["eligible"], ["item", "agency"]].merge(it[["item", "package"]], on="item")
+    n_ok = el.groupby(["package", "agency"]).size()
+    size = it.groupby("package").size()
+    full = n_ok[n_ok.to_numpy() == size.reindex(n_ok.index.get_level_values(0)).to_numpy()]
+    lines = []
+    for package in sorted(set(size.index) - set(full.index.get_level_values(0))):
+        who = el[el["package"] == package].groupby("item")["agency"].agg(", ".join)
+        detail = "; ".join(f"{i}: {a}" for i, a in who.items())
+        lines.append(
+            f"package {package} has no agency eligible for every one of its items "
+            f"(eligible per item — {detail})"
+        )
+    return lines
+
+
 def _slots(it, cand, fixed, n_packages, min_items):
     """Candidate x rows (item bid x package slot) and the slot names."""
     pos = pd.Series(np.arange(len(it)), index=it["item"])
@@ -502,6 +519,8 @@ def form_packages(
             missing.append(
                 f"packages of {min_items}-{hi} items cannot hold exactly {n_items} items"
             )
+    if fixed and not missing:
+        missing = _no_common_agency(b, it)
     if missing:
         raise InfeasibleError(missing, source="form_packages")
     cand = b[b["eligible"]].reset_index(drop=True)
