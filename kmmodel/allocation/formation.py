@@ -277,15 +277,14 @@ def _build(
     sizes = it.groupby("package").size() if fixed else None
     slack, rules, cons = {}, {}, {}
 
-    def relax(name, rule, sign, weight, terms, var=None):
+    def relax(name, rule, sign, weight, terms):
+        """Add the rule's elastic slack (one variable per rule name) when re-solving."""
         if not elastic:
             return terms
-        if var is None:
-            if name not in slack:
-                slack[name] = (prob.add_variable(f"slack_{name}", lowBound=0), weight)
-                rules[name] = rule
-            var = slack[name][0]
-        return [*terms, (var, sign)]
+        if name not in slack:
+            slack[name] = (prob.add_variable(f"slack_{name}", lowBound=0), weight)
+            rules[name] = rule
+        return [*terms, (slack[name][0], sign)]
 
     def add(name, terms, op, rhs):
         cons[name] = pulp.LpConstraint(pulp.LpAffineExpression(terms), op, rhs=float(rhs))
@@ -300,9 +299,10 @@ def _build(
         )
         add(f"cover_{k}", terms, pulp.LpConstraintEQ, 1)
     for (slot, agency), rows in x.groupby(["slot", "agency"], sort=True).indices.items():
-        y = yv[yid[(slot, agency)]]
+        j = int(yid[(slot, agency)])
+        y = yv[j]
         xs = [(xv[r], 1.0) for r in rows]
-        tag = f"{slot}_{agency}"
+        tag = str(j)
         if fixed:
             n = int(sizes[slot_names[slot]])
             add(f"whole_{tag}", [*xs, (y, -float(n))], pulp.LpConstraintEQ, 0)
