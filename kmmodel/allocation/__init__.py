@@ -6,6 +6,9 @@
 - :func:`assign_packages` — award bidding sub-packages to agencies under
   independence, qualification, capacity, deadline and budget rules (a GAP with
   side constraints).
+- :func:`form_packages` — decide which items go together *and* who wins each
+  package, from item-level bids (sizes, package count, volume discount; same rules);
+  ``fixed=True`` keeps the given grouping.
 - :func:`solve_gap` — the plain generalized assignment problem (OR-Library format,
   :func:`read_gap`).
 - :class:`InfeasibleError` — raised with the rules that conflict, found by an
@@ -25,6 +28,12 @@ Examples
 """
 
 from kmmodel.allocation.budget import BudgetResult, allocate_budget, budget_sweep, minimum_budget
+from kmmodel.allocation.formation import (
+    FormationResult,
+    compare_packagings,
+    form_packages,
+    split_package_bids,
+)
 from kmmodel.allocation.gap import solve_gap
 from kmmodel.allocation.orlib import GapInstance, read_gap
 from kmmodel.allocation.packages import AwardResult, assign_packages
@@ -33,12 +42,16 @@ from kmmodel.errors import InfeasibleError
 __all__ = [
     "AwardResult",
     "BudgetResult",
+    "FormationResult",
     "GapInstance",
     "InfeasibleError",
     "allocate_budget",
     "assign_packages",
     "budget_sweep",
+    "compare_packagings",
+    "form_packages",
     "minimum_budget",
     "read_gap",
     "solve_gap",
+    "split_package_bids",
 ]

@@ -257,18 +257,21 @@ def check_bids(
     agencies: pd.DataFrame | None = None,
     packages=None,
     probs: Problems | None = None,
+    key: str = "package",
 ) -> pd.DataFrame:
     """Validate bids (one row per package x agency): ``price`` [yuan] > 0, ``quality``
     [points 0-100], ``plan_months`` / ``report_months`` [months after signing] > 0.
     Agency ids must exist in ``agencies`` and packages in ``packages`` when given;
-    a package may get at most one bid per agency."""
+    a package may get at most one bid per agency. ``key="item"`` checks item-level
+    bids (an ``item`` column instead of ``package``; ``packages`` then lists items)."""
     own = probs is None
     probs = probs if probs is not None else Problems(source=source)
-    if not _need(bids, list(BID_COLUMNS), probs, "bids"):
+    cols = [key if c == "package" else c for c in BID_COLUMNS]
+    if not _need(bids, cols, probs, "bids"):
         probs.raise_if_any(DataError)
         return bids
     df = bids.reset_index(drop=True).copy()
-    df["package"] = _strings(df, "package", probs)
+    df[key] = _strings(df, key, probs)
     df["agency"] = _strings(df, "agency", probs)
     df["price"] = _numbers(df, "price", probs, low=0, strict_low=True, unit=" yuan")
     df["quality"] = _numbers(df, "quality", probs, low=0, high=100, unit=" points")
@@ -280,10 +283,10 @@ def check_bids(
             f"plan_months is after report_months in {rows_phrase(np.flatnonzero(late))}",
             "columns plan_months, report_months",
         )
-    dup = df.duplicated(["package", "agency"], keep=False)
+    dup = df.duplicated([key, "agency"], keep=False)
     if dup.any():
         probs.add(
-            f"more than one bid by the same agency for a package in {rows_phrase(np.flatnonzero(dup))}"
+            f"more than one bid by the same agency for {'an' if key == 'item' else 'a'} {key} in {rows_phrase(np.flatnonzero(dup))}"
         )
     if agencies is not None:
         unknown = df["agency"].notna() & ~df["agency"].isin(agencies["agency"])
@@ -294,12 +297,13 @@ def check_bids(
                 "column agency",
             )
     if packages is not None:
-        unknown = df["package"].notna() & ~df["package"].isin(list(packages))
+        unknown = df[key].notna() & ~df[key].isin(list(packages))
         if unknown.any():
             probs.add(
-                f"unknown package(s) {sorted(df.loc[unknown, 'package'].unique().tolist())} in "
-                f"{rows_phrase(np.flatnonzero(unknown))}; expected a package of the items table",
-                "column package",
+                f"unknown {key}(s) {sorted(df.loc[unknown, key].unique().tolist())} in "
+                f"{rows_phrase(np.flatnonzero(unknown))}; expected {'an' if key == 'item' else 'a'} "
+                f"{key} of the items table",
+                f"column {key}",
             )
     if own:
         probs.raise_if_any(DataError)

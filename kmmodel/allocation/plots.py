@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["plot_allocation", "plot_budget_curve"]
+__all__ = ["plot_allocation", "plot_budget_curve", "plot_packagings"]
 
 
 def plot_allocation(result, ax=None):
@@ -90,4 +90,36 @@ def plot_budget_curve(curve: pd.DataFrame, result=None, ax=None):
     ax2.set_ylabel("影子价格 [万元 / 每增加1万元预算]", color="#7f8c8d")
     ax.legend(loc="lower right", fontsize=8)
     ax.set_title("预算曲线与影子价格")
+    return ax
+
+
+def plot_packagings(compare: pd.DataFrame, ax=None):
+    """Grouped bars per packaging: total price and net value [10,000 yuan].
+
+    Parameters
+    ----------
+    compare : pandas.DataFrame
+        From :func:`kmmodel.allocation.compare_packagings`.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    from kmmodel import plots
+
+    plots.setup()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.2))
+    x = np.arange(len(compare))
+    wan = 1e4
+    ax.bar(x - 0.2, compare["price"] / wan, width=0.4, color="#9aa5b1", label="总价 price")
+    ax.bar(x + 0.2, compare["net_value"] / wan, width=0.4, color="#3b75af", label="净值 net value")
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(x, compare.index)
+    ax.set_ylabel("[万元]")
+    ax.set_title("给定分包 vs 优化分包")
+    ax.legend(fontsize=8)
     return ax

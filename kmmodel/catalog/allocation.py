@@ -17,7 +17,11 @@ Generator assumptions (also in ``data/README.md``):
 - bids: 4 or 5 agencies per package; price = uniform 0.50-0.80 x the package's summed
   max_cost, rounded to 1,000 yuan; quality uniform 60-95 points; plan due uniform
   0.5-1.1 months and report uniform 2.0-3.3 months after signing (some bids miss the
-  seed's 1-month / 3-month deadlines on purpose).
+  seed's 1-month / 3-month deadlines on purpose);
+- item bids (for package formation): an agency holding an item's qualification always
+  bids for it, the others with probability 0.3 (excluded later, with the reason);
+  price = uniform 0.50-0.80 x the item's max_cost, rounded to 1,000 yuan; quality uniform 60-95 points; plan due
+  uniform 0.5-1.0 and report uniform 2.0-3.2 months after signing (a few reports late).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ SEED_HITECH = 20250402
 SEED_AGENCIES = 20250403
 SEED_BIDS = 20250404
 SEED_HITECH_BIDS = 20250405
+SEED_ITEM_BIDS = 20250406
 
 # item, name_zh, group, budget_unit, evaluated_object, qualification, package
 _ITEMS = [
@@ -219,6 +224,36 @@ def make_hitech_bids() -> pd.DataFrame:
     return _bids(make_hitech_services(), SEED_HITECH_BIDS)
 
 
+def make_item_bids() -> pd.DataFrame:
+    """Item-level bids for the 8 evaluation items, for package formation (seeded)."""
+    rng = np.random.default_rng(SEED_ITEM_BIDS)
+    items = make_evaluation_items()
+    ag = make_agencies()
+    agencies = ag["agency"].to_numpy()
+    n_i, n_a = len(items), len(agencies)
+    # agencies holding the item's qualification always bid; the others with probability 0.3
+    held = ag["qualifications"].str.split(";").map(set).to_numpy()
+    need = items["qualification"].to_numpy()
+    qualified = np.array([[q == "any" or q in h for h in held] for q in need])
+    bid = qualified | (rng.random((n_i, n_a)) < 0.3)
+    ii, aa = np.nonzero(bid)
+    k = len(ii)
+    return pd.DataFrame(
+        {
+            "item": items["item"].to_numpy()[ii],
+            "agency": agencies[aa],
+            "price": _round(items["max_cost"].to_numpy()[ii] * rng.uniform(0.50, 0.80, k), 1_000),
+            "quality": np.round(_round(rng.uniform(60, 95, k), 0.5), 1),
+            "plan_months": np.round(rng.uniform(0.5, 1.0, k), 1),
+            "report_months": np.round(rng.uniform(2.0, 3.2, k), 1),
+        }
+    )
+
+
+def _check_item_bids(df: pd.DataFrame, probs: Problems) -> None:
+    check_bids(df, probs=probs, key="item")
+
+
 def _check_items(df: pd.DataFrame, probs: Problems) -> None:
     check_items(df, probs=probs)
     check_items(df, for_packages=True, probs=probs)
@@ -285,5 +320,14 @@ DATASETS = [
         columns=BID_COLUMNS,
         generator=make_hitech_bids,
         check=_check_bids,
+    ),
+    Dataset(
+        name="item_bids",
+        file="item_bids.csv",
+        provenance="synthetic",
+        description="Item-level bids of the fictional agencies for the 8 items (package formation)",
+        columns={"item": "string", **{k: v for k, v in BID_COLUMNS.items() if k != "package"}},
+        generator=make_item_bids,
+        check=_check_item_bids,
     ),
 ]
