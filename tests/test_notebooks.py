@@ -64,3 +64,23 @@ def test_reports_are_byte_identical_across_runs(two_runs):
     assert (first.output_dir / "index.html").read_bytes() == (
         second.output_dir / "index.html"
     ).read_bytes()
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_parameter_is_visible_to_papermill(path):
+    """``--param`` only reaches parameters papermill can parse (no '=' in their comments)."""
+    import ast
+
+    import papermill as pm
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    assigned = [
+        t.id
+        for node in ast.parse("".join(cell["source"])).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    ]
+    assert assigned, "the parameters cell assigns nothing"
+    assert sorted(pm.inspect_notebook(str(path))) == sorted(assigned)
