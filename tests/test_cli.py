@@ -64,3 +64,11 @@ def test_monitor_command_reports_the_planted_late_unit(capsys):
 def test_monitor_missing_feed_exits_2(tmp_path, capsys):
     assert main(["monitor", "--feed", str(tmp_path / "none.csv")]) == 2
     assert "none.csv: file not found" in capsys.readouterr().err
+
+
+def test_output_piped_into_a_closed_reader_is_not_an_error():
+    # `kmmodel correct | head -1`: the reader stops early; the command ends quietly with 0
+    cmd = f"{sys.executable} -m kmmodel correct | head -1"
+    res = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "Traceback" not in res.stderr and "BrokenPipe" not in res.stderr
