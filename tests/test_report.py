@@ -183,3 +183,29 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path, monkeypatc
         atomic_write_bytes(target, b"half a rep")
     assert target.read_bytes() == b"good report"
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_printed_text_split_across_outputs_renders_the_same():
+    """The kernel may deliver one print as one or two stream chunks (timing); the page must not differ."""
+    from nbformat.v4 import new_output
+
+    from kmmodel.report.html import normalise_notebook, to_html
+
+    def page(chunks):
+        cell = new_code_cell("print('...')")
+        cell["outputs"] = [new_output("stream", name="stdout", text=t) for t in chunks]
+        cell["execution_count"] = 1
+        nb = normalise_notebook(new_notebook(cells=[new_markdown_cell("# t"), cell]))
+        return to_html(nb, "t")
+
+    one = page(["no award satisfies the rules: item E03 has no agency\\n"])
+    two = page(["no award satisfies the rules: ", "item E03 has no agency\\n"])
+    assert one == two
+    # stdout and stderr stay apart
+    mixed = new_code_cell("x")
+    mixed["outputs"] = [
+        new_output("stream", name="stdout", text="a"),
+        new_output("stream", name="stderr", text="b"),
+    ]
+    nb = normalise_notebook(new_notebook(cells=[mixed]))
+    assert [o["name"] for o in nb.cells[0]["outputs"]] == ["stdout", "stderr"]

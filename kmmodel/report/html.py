@@ -41,6 +41,27 @@ def _scrub(text: str, pairs: list[tuple[str, str]]) -> str:
     return text
 
 
+def _coalesce_streams(outputs: list) -> list:
+    """Merge consecutive stdout (or stderr) outputs into one.
+
+    The kernel sends printed text in chunks whose boundaries depend on timing, so the
+    same print can arrive as one output or as two; merged, the page is the same.
+    """
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and prev is not None
+            and prev.get("output_type") == "stream"
+            and prev.get("name") == out.get("name")
+        ):
+            prev["text"] = prev["text"] + out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Strip run-dependent data from an executed notebook (in place; also returned)."""
     pairs = _path_replacements()
@@ -55,6 +76,8 @@ def normalise_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell["id"] = f"cell-{i:03d}"
         for key in ("papermill", "execution", "collapsed", "scrolled"):
             cell.metadata.pop(key, None)
+        if "outputs" in cell:
+            cell["outputs"] = _coalesce_streams(cell["outputs"])
         for out in cell.get("outputs", []):
             if "text" in out:
                 out["text"] = _scrub(out["text"], pairs)
