@@ -58,7 +58,14 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.allocation.inputs import check_agencies, check_bids, check_items
-from kmmodel.allocation.packages import OBJECTIVES, AwardResult, bid_eligibility, seed_deadlines
+from kmmodel.allocation.packages import (
+    OBJECTIVES,
+    AwardResult,
+    award_fields,
+    bid_eligibility,
+    seed_deadlines,
+    slack_amount,
+)
 from kmmodel.allocation.solver import solve
 from kmmodel.errors import DataError, InfeasibleError, Problems
 
@@ -380,14 +387,7 @@ def _explain(x, it, slot_names, solver, time_limit, **kw) -> list[str]:
         for name, (var, _) in slack.items():
             amount = var.varValue or 0.0
             if amount > 1e-6:
-                if name == "budget":
-                    by = f"{amount:,.0f} yuan"
-                elif name.startswith("cap"):
-                    by = f"{amount:.3g} person-months"
-                elif name.endswith("_size"):
-                    by = f"{amount:.0f} item(s)"
-                else:
-                    by = f"{amount:.0f} package(s)"
+                by = slack_amount(name, amount)
                 if name.startswith(("cover", "used")):
                     what = "is left unawarded" if name.startswith("used") else ""
                     lines.append(f"{rules[name]} {what}".strip())
@@ -604,35 +604,8 @@ def _read(x, xv, it, ag, b, slot_names, info, budget, discount, kw) -> Formation
     assignment = w.assign(package=w["slot"].map(label))[
         ["item", "name_zh", "package", "agency", "price", "quality", "effort_pm", "max_cost"]
     ]
-    load = (
-        table.groupby("agency")
-        .agg(packages=("package", "count"), effort_pm=("effort_pm", "sum"))
-        .reindex(ag["agency"], fill_value=0)
-        .reset_index()
-        .merge(ag[["agency", "capacity_pm"]], on="agency")
-    )
     return FormationResult(
-        table=table,
-        objective=info.objective,
-        status=info.status,
-        bids=b[
-            [
-                "item",
-                "agency",
-                "price",
-                "quality",
-                "plan_months",
-                "report_months",
-                "eligible",
-                "reasons",
-            ]
-        ],
-        load=load,
-        total_price=float(table["price"].sum()),
-        budget=float("nan") if budget is None else float(budget),
-        log=info.log,
-        build_seconds=info.build_seconds,
-        solve_seconds=info.solve_seconds,
+        **award_fields(table, b, "item", ag, budget, info),
         options={k: v for k, v in kw.items()},
         assignment=assignment.reset_index(drop=True),
     )

@@ -309,6 +309,44 @@ def _build(b, budget, objective, max_packages, elastic=False, min_price=False):
     return prob, z, slack, rules, time.perf_counter() - t0
 
 
+def slack_amount(name: str, amount: float) -> str:
+    """How much an elastic rule gave way, in its own unit (yuan, person-months, count)."""
+    if name == "budget":
+        return f"{amount:,.0f} yuan"
+    if name.startswith("cap"):
+        return f"{amount:.3g} person-months"
+    if name.endswith("_size"):
+        return f"{amount:.0f} item(s)"
+    return f"{amount:.0f} package(s)"
+
+
+def award_fields(table, bids, key: str, agencies, budget, info) -> dict:
+    """Fields an award result shares: per-agency load, bid table, totals, solver record.
+
+    ``key`` is the column bids are made on (``"package"`` or ``"item"``).
+    """
+    load = (
+        table.groupby("agency")
+        .agg(packages=("package", "count"), effort_pm=("effort_pm", "sum"))
+        .reindex(agencies["agency"], fill_value=0)
+        .reset_index()
+        .merge(agencies[["agency", "capacity_pm"]], on="agency")
+    )
+    cols = [key, "agency", "price", "quality", "plan_months", "report_months"]
+    return {
+        "table": table,
+        "objective": info.objective,
+        "status": info.status,
+        "bids": bids[[*cols, "eligible", "reasons"]],
+        "load": load,
+        "total_price": float(table["price"].sum()),
+        "budget": float("nan") if budget is None else float(budget),
+        "log": info.log,
+        "build_seconds": info.build_seconds,
+        "solve_seconds": info.solve_seconds,
+    }
+
+
 def _explain(b, budget, objective, max_packages, solver, time_limit) -> list[str]:
     prob, _, slack, rules, _ = _build(b, budget, objective, max_packages, elastic=True)
     info = solve(prob, solver, time_limit)
@@ -317,12 +355,7 @@ def _explain(b, budget, objective, max_packages, solver, time_limit) -> list[str
         for name, (var, _) in slack.items():
             amount = var.varValue or 0.0
             if amount > 1e-6:
-                if name == "budget":
-                    by = f"{amount:,.0f} yuan"
-                elif name.startswith("cap"):
-                    by = f"{amount:.3g} person-months"
-                else:
-                    by = f"{amount:.0f} package(s)"
+                by = slack_amount(name, amount)
                 what = "is left unawarded" if name.startswith("cover") else f"must give way by {by}"
                 lines.append(f"{rules[name]} {what}")
     if budget is not None:
@@ -440,35 +473,8 @@ def assign_packages(
             "net_value",
         ]
     ].sort_values("package", ignore_index=True)
-    load = (
-        table.groupby("agency")
-        .agg(packages=("package", "count"), effort_pm=("effort_pm", "sum"))
-        .reindex(ag["agency"], fill_value=0)
-        .reset_index()
-        .merge(ag[["agency", "capacity_pm"]], on="agency")
-    )
     return AwardResult(
-        table=table,
-        objective=info.objective,
-        status=info.status,
-        bids=b[
-            [
-                "package",
-                "agency",
-                "price",
-                "quality",
-                "plan_months",
-                "report_months",
-                "eligible",
-                "reasons",
-            ]
-        ],
-        load=load,
-        total_price=float(table["price"].sum()),
-        budget=float("nan") if budget is None else float(budget),
-        log=info.log,
-        build_seconds=info.build_seconds,
-        solve_seconds=info.solve_seconds,
+        **award_fields(table, b, "package", ag, budget, info),
         options={
             "objective": objective,
             "quality_floor": quality_floor,
