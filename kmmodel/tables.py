@@ -58,7 +58,7 @@ _WIDE_TEXT = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)} | {0x3000: 0x20, 0xF
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"\s+")
 #: separators a wrong export uses instead of ",", with the name said in messages
-SEPARATORS = {";": "';'", "\t": "tab", "，": "full-width '，'", "|": "'|'"}
+SEPARATORS = {";": "';'", "\t": "tab", "，": "full-width '，'", "；": "full-width '；'", "|": "'|'"}
 
 
 def normalise_header(name) -> str:
