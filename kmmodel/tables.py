@@ -105,6 +105,28 @@ def normalise_text(s: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
+def parse_numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells -> ``(numbers, empty, text, infinite)``: float64 values (NaN where not a
+    finite number) and boolean masks telling an empty cell from text and from ``inf``.
+
+    >>> num, empty, text, inf = parse_numbers(pd.Series(["１２", "", "abc", "inf", "-1"]))
+    >>> num.tolist()[0], empty.tolist(), text.tolist(), inf.tolist()
+    (12.0, [False, True, False, False, False], [False, False, True, False, False], [False, False, False, True, False])
+    """
+    text = normalise_numbers(raw)
+    if pd.api.types.is_bool_dtype(text.dtype):
+        text = text.astype("string")
+    if pd.api.types.is_numeric_dtype(text.dtype):
+        num = text.astype("float64")
+        empty = num.isna().to_numpy(bool)
+    else:
+        empty = (text.isna() | (text.astype("string") == "")).to_numpy(bool)
+        num = pd.to_numeric(text.mask(empty), errors="coerce").astype("float64")
+    bad = num.isna().to_numpy(bool) & ~empty
+    isinf = np.isinf(num.to_numpy(dtype=float, na_value=0.0))
+    return num.mask(isinf), empty, bad, isinf
+
+
 def separator_hint(columns: Sequence) -> str:
     """Say which separator a one-column header seems to use (``""`` when none).
 
@@ -233,15 +255,7 @@ class Column:
         if self.dtype == "any":
             return raw
         if self.dtype in ("float", "int"):
-            text = normalise_numbers(raw)
-            if pd.api.types.is_bool_dtype(text.dtype):
-                text = text.astype("string")
-            empty = (text.isna() | (text.astype("string") == "")).to_numpy(bool)
-            num = pd.to_numeric(text.mask(pd.Series(empty, index=text.index)), errors="coerce")
-            num = num.astype("float64")
-            isnan = num.isna().to_numpy(bool)
-            bad = isnan & ~empty
-            isinf = np.isinf(num.fillna(0).to_numpy())
+            num, empty, bad, isinf = parse_numbers(raw)
             if empty.any() and not self.nullable:
                 probs.add(f"missing value in {rows(empty)}", where)
             if bad.any():
@@ -254,7 +268,6 @@ class Column:
                     f"{_shown(raw[isinf].astype(str))}",
                     where,
                 )
-            num = num.mask(pd.Series(isinf, index=num.index))
             if self.dtype == "int":
                 frac = (num.notna() & (num % 1 != 0)).to_numpy(bool)
                 if frac.any():

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import parse_numbers, require
 
 __all__ = [
     "SENSITIVITY_COLUMNS",
@@ -57,17 +58,14 @@ def _rows(mask: pd.Series) -> str:
 
 
 def _missing(df: pd.DataFrame, cols: Sequence[str], probs: Problems) -> bool:
-    miss = [c for c in cols if c not in df.columns]
-    if miss:
-        probs.add(f"missing column(s) {miss}; expected columns {list(cols)}")
-    return bool(miss)
+    return not require(df, cols, probs, "rows", rows=False)
 
 
 def _num(df: pd.DataFrame, col: str, probs: Problems) -> pd.Series:
-    s = pd.to_numeric(df[col], errors="coerce")
-    bad = s.isna()
-    if bad.any():
-        probs.add(f"expected a number in {_rows(bad)}", f"column {col}")
+    s, empty, text, inf = parse_numbers(df[col])
+    for bad, said in ((empty, "empty"), (text, "text"), (inf, "infinite")):
+        if bad.any():
+            probs.add(f"expected a number in {_rows(pd.Series(bad))}, got {said}", f"column {col}")
     return s
 
 

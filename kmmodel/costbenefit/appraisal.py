@@ -32,6 +32,7 @@ from kmmodel.costbenefit.flows import (
 from kmmodel.costbenefit.model import ProjectModel
 from kmmodel.costbenefit.optimism import OPTIMISM_BIAS, apply_optimism_bias, uplift
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import normalise_headers, parse_numbers, require
 
 __all__ = [
     "PROJECT_COLUMNS",
@@ -52,11 +53,9 @@ def validate_projects(projects: pd.DataFrame, source: str = "projects") -> pd.Da
     ``satisfaction_gain`` [points], when present, must be a number (NaN allowed = unknown).
     """
     probs = Problems(source=source)
-    if not isinstance(projects, pd.DataFrame):
-        raise DataError("expected a DataFrame", source)
-    missing = [c for c in PROJECT_COLUMNS if c not in projects.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected at least {list(PROJECT_COLUMNS)}")
+    if isinstance(projects, pd.DataFrame):
+        projects = normalise_headers(projects)
+    if not require(projects, PROJECT_COLUMNS, probs, "projects", rows=False):
         probs.raise_if_any(DataError)
     df = projects.reset_index(drop=True).copy()
     pid = df["project"].astype("string")
@@ -77,7 +76,7 @@ def validate_projects(projects: pd.DataFrame, source: str = "projects") -> pd.Da
         "carbon_price": "a carbon price > 0 [yuan/tCO2]",
     }
     for col, test in checks.items():
-        num = pd.to_numeric(df[col], errors="coerce")
+        num = parse_numbers(df[col])[0]
         b = test(num)
         if b.any():
             probs.add(

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import normalise_headers, parse_numbers, require
 
 __all__ = ["CHAIN_COLUMNS", "PHASES", "CostChain", "cost_chain"]
 
@@ -45,11 +46,9 @@ PHASE_ZH = {"preparation": "前期", "construction": "建设", "equipment": "设
 
 def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
     probs = Problems(source=source)
-    if not isinstance(df, pd.DataFrame):
-        raise DataError("expected a DataFrame", source)
-    missing = [c for c in CHAIN_COLUMNS if c not in df.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected {list(CHAIN_COLUMNS)}")
+    if isinstance(df, pd.DataFrame):
+        df = normalise_headers(df)
+    if not require(df, CHAIN_COLUMNS, probs, "cost-chain rows", rows=False):
         probs.raise_if_any(DataError)
     df = df.reset_index(drop=True)
     out = {"project": df["project"].astype("string"), "phase": df["phase"].astype("string")}
@@ -63,12 +62,13 @@ def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
             "column phase",
         )
     for col in ("budget", "executed", "final_account", "time_share"):
-        num = pd.to_numeric(df[col], errors="coerce")
-        text = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
+        num, empty, text, inf = parse_numbers(df[col])
         if text.any():
             probs.add(f"expected a number in {rows_phrase(np.flatnonzero(text))}", f"column {col}")
+        if inf.any():
+            probs.add(f"infinite value in {rows_phrase(np.flatnonzero(inf))}", f"column {col}")
         if col in ("budget", "executed", "time_share"):
-            nan = num.isna() & ~text
+            nan = empty
             if nan.any():
                 probs.add(f"empty values in {rows_phrase(np.flatnonzero(nan))}", f"column {col}")
         out[col] = num.astype(float)

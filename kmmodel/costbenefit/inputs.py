@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems
+from kmmodel.tables import require
 
 __all__ = ["DISTRIBUTIONS", "Input", "as_inputs", "draw"]
 
@@ -87,10 +88,9 @@ def as_inputs(spec: Iterable[Input] | pd.DataFrame) -> list[Input]:
     ``name, low, central, high`` (optional ``dist``, ``label``); validated, all problems listed.
     """
     if isinstance(spec, pd.DataFrame):
-        need = ["name", "low", "central", "high"]
-        missing = [c for c in need if c not in spec.columns]
-        if missing:
-            raise DataError(f"missing column(s) {missing}; expected {need}", source="inputs")
+        probs = Problems(source="inputs")
+        if not require(spec, ("name", "low", "central", "high"), probs, "inputs", rows=False):
+            probs.raise_if_any(DataError)
         rows = spec.to_dict("records")
         out = [
             Input(
