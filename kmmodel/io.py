@@ -332,10 +332,20 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(df: pd.DataFrame, *, safe: bool = True, bom: bool | None = None) -> bytes:
     """A table as CSV bytes: UTF-8 (with BOM when ``bom``, default :data:`CSV_BOM`),
     ``\\n`` line ends, no index, dates YYYY-MM-DD, booleans ``true``/``false``;
-    ``safe`` neutralises formula-like text cells (:func:`neutralise`)."""
+    ``safe`` neutralises formula-like text cells (:func:`neutralise`) and writes a carriage
+    return inside a cell as a line feed (which the writer quotes; a bare CR would split the row)."""
     frame = _plain(df)
     if safe:
         frame = neutralise(frame)
+        for col in frame.columns:  # a bare CR inside a cell is not quoted by a '\n' writer
+            s = frame[col]
+            if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+                is_text = s.map(lambda v: isinstance(v, str))
+                cr = is_text & s.where(is_text, "").astype(str).str.contains("\r", regex=False)
+                if cr.any():
+                    frame[col] = s.where(
+                        ~cr, s[cr].astype(str).str.replace("\r\n?", "\n", regex=True)
+                    )
     buf = _io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n")
     prefix = b"\xef\xbb\xbf" if (CSV_BOM if bom is None else bom) else b""
