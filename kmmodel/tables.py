@@ -43,6 +43,7 @@ from kmmodel.errors import DataError, Problems, rows_phrase
 __all__ = [
     "Column",
     "Table",
+    "columns",
     "normalise_header",
     "normalise_headers",
     "normalise_numbers",
@@ -169,6 +170,18 @@ def require(
         probs.add(f"expected at least one row of {what}")
         return False
     return True
+
+
+def columns(df, names: Sequence[str], probs: Problems, what: str = "rows") -> pd.DataFrame:
+    """``df`` with normalised headers; raise ``probs`` (as DataError) unless it has ``names``.
+
+    For validators that check their cells themselves but share the column rules.
+    """
+    if isinstance(df, pd.DataFrame):
+        df = normalise_headers(df)
+    if not require(df, names, probs, what, rows=False):
+        probs.raise_if_any(DataError)
+    return df
 
 
 def _shown(values: pd.Series, n: int = 3) -> list:
@@ -330,12 +343,16 @@ class Table:
         as duplicate rows (with every other problem, in the same message).
     key_message : str
         How a repeated key is worded (``{rows}`` and ``{key}`` are filled in).
+    ordered : tuple of (str, str, str)
+        ``(low, high, message)``: column ``low`` must not exceed column ``high`` in a row
+        (checked when both are checked); ``message`` is said with ``{rows}`` filled in.
     """
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     key_message: str = "duplicate rows for ({key}) in {rows}"
+    ordered: tuple[tuple[str, str, str], ...] = ()
     doc: str = ""
     by_name: dict = field(init=False, repr=False, compare=False)
 
@@ -398,7 +415,8 @@ class Table:
         Raises
         ------
         DataError
-            Every problem found (only when ``probs`` is not given).
+            Every problem found (only when ``probs`` is not given), or at once, with what
+            ``probs`` holds, when required columns are missing.
         """
         own = probs is None
         probs = Problems(source=source) if own else probs
@@ -407,9 +425,7 @@ class Table:
         chosen = [self[c] for c in columns] if columns is not None else list(self.columns)
         need = [c.name for c in chosen if c.required] if required is None else list(required)
         if not require(df, need, probs, self.name):
-            if own:
-                probs.raise_if_any(DataError)
-            return df
+            probs.raise_if_any(DataError)  # nothing else can be checked without them
         out = df.reset_index(drop=True).copy()
 
         def rows(mask) -> str:
@@ -447,6 +463,12 @@ class Table:
             dup = out.duplicated(key, keep=False).to_numpy(bool)
             if dup.any():
                 probs.add(self.key_message.format(key=", ".join(key), rows=rows(dup)))
+        checked = {c.name for c in chosen} & set(out.columns)
+        for low, high, message in self.ordered:
+            if low in checked and high in checked:
+                bad = (out[low] > out[high]).fillna(False).to_numpy(bool)
+                if bad.any():
+                    probs.add(message.format(rows=rows(bad)), f"columns {low}, {high}")
         if own:
             probs.raise_if_any(DataError)
         return out

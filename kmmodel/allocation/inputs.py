@@ -55,6 +55,7 @@ ITEMS = Table(
         Column("effort_pm", "float", required=False, low=0, low_open=True, unit=_PM),
         Column("package", required=False),
     ),
+    ordered=(("min_cost", "max_cost", "min_cost is above max_cost in {rows}"),),
 )
 #: Columns :func:`~kmmodel.allocation.allocate_budget` needs / checks.
 BUDGET_ITEM_COLUMNS = ("item", "fund", "risk", "min_cost", "max_cost", "saturation")
@@ -93,6 +94,7 @@ BIDS = Table(
     ),
     key=("package", "agency"),
     key_message="more than one bid by the same agency for a package in {rows}",
+    ordered=(("plan_months", "report_months", "plan_months is after report_months in {rows}"),),
 )
 #: Item-level bids (sub-package formation): ``item`` in place of ``package``.
 ITEM_BIDS = Table(
@@ -100,6 +102,7 @@ ITEM_BIDS = Table(
     (Column("item", ref="items.item", label="item"), *BIDS.columns[1:]),
     key=("item", "agency"),
     key_message="more than one bid by the same agency for an item in {rows}",
+    ordered=BIDS.ordered,
 )
 #: ``{column: dtype}`` views of the declarations (the data catalogue uses them).
 ITEM_COLUMNS = ITEMS.dtypes()
@@ -152,19 +155,10 @@ def check_items(
     need = PACKAGE_ITEM_COLUMNS if for_packages else BUDGET_ITEM_COLUMNS
     optional = ("name_zh", "group", "priority")
     df = ITEMS.check(items, probs=probs, columns=(*need, *optional), required=need)
-    if not isinstance(df, pd.DataFrame) or any(c not in df.columns for c in need):
-        probs.raise_if_any(DataError)
-        return items
     for col, fill in (("name_zh", df["item"]), ("group", "")):
         if col not in df.columns:
             df[col] = df["item"] if col == "name_zh" else "all"
         df[col] = df[col].astype("string").fillna(fill).fillna("")
-    if not for_packages:
-        inverted = (df["min_cost"] > df["max_cost"]).fillna(False)
-        if inverted.any():
-            probs.add(
-                f"min_cost is above max_cost in {_rows(inverted)}", "columns min_cost, max_cost"
-            )
     if own:
         probs.raise_if_any(DataError)
     return df
@@ -179,9 +173,6 @@ def check_agencies(
     own = probs is None
     probs = probs if probs is not None else Problems(source=source)
     df = AGENCIES.check(agencies, probs=probs)
-    if not isinstance(df, pd.DataFrame) or any(c not in df.columns for c in AGENCIES.required):
-        probs.raise_if_any(DataError)
-        return agencies
     if "ties" not in df.columns:
         df["ties"] = None
     if "name_zh" not in df.columns:
@@ -221,15 +212,6 @@ def check_bids(
     if packages is not None:
         refs[table[key].ref] = list(packages)
     df = table.check(bids, probs=probs, refs=refs)
-    if not isinstance(df, pd.DataFrame) or any(c not in df.columns for c in table.required):
-        probs.raise_if_any(DataError)
-        return bids
-    late = (df["plan_months"] > df["report_months"]).fillna(False)
-    if late.any():
-        probs.add(
-            f"plan_months is after report_months in {_rows(late)}",
-            "columns plan_months, report_months",
-        )
     if own:
         probs.raise_if_any(DataError)
     return df

@@ -32,7 +32,7 @@ from kmmodel.costbenefit.flows import (
 from kmmodel.costbenefit.model import ProjectModel
 from kmmodel.costbenefit.optimism import OPTIMISM_BIAS, apply_optimism_bias, uplift
 from kmmodel.errors import DataError, Problems, rows_phrase
-from kmmodel.tables import normalise_headers, parse_numbers, require
+from kmmodel.tables import columns, parse_numbers
 
 __all__ = [
     "PROJECT_COLUMNS",
@@ -53,10 +53,7 @@ def validate_projects(projects: pd.DataFrame, source: str = "projects") -> pd.Da
     ``satisfaction_gain`` [points], when present, must be a number (NaN allowed = unknown).
     """
     probs = Problems(source=source)
-    if isinstance(projects, pd.DataFrame):
-        projects = normalise_headers(projects)
-    if not require(projects, PROJECT_COLUMNS, probs, "projects", rows=False):
-        probs.raise_if_any(DataError)
+    projects = columns(projects, PROJECT_COLUMNS, probs, "projects")
     df = projects.reset_index(drop=True).copy()
     pid = df["project"].astype("string")
     bad = pid.isna() | (pid.str.strip() == "")

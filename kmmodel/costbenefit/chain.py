@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
-from kmmodel.tables import normalise_headers, parse_numbers, require
+from kmmodel.tables import columns, parse_numbers
 
 __all__ = ["CHAIN_COLUMNS", "PHASES", "CostChain", "cost_chain"]
 
@@ -46,11 +46,7 @@ PHASE_ZH = {"preparation": "前期", "construction": "建设", "equipment": "设
 
 def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
     probs = Problems(source=source)
-    if isinstance(df, pd.DataFrame):
-        df = normalise_headers(df)
-    if not require(df, CHAIN_COLUMNS, probs, "cost-chain rows", rows=False):
-        probs.raise_if_any(DataError)
-    df = df.reset_index(drop=True)
+    df = columns(df, CHAIN_COLUMNS, probs, "cost-chain rows").reset_index(drop=True)
     out = {"project": df["project"].astype("string"), "phase": df["phase"].astype("string")}
     empty = out["project"].isna() | (out["project"].str.strip() == "")
     if empty.any():

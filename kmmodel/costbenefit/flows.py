@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
-from kmmodel.tables import normalise_headers, parse_numbers, require
+from kmmodel.tables import columns, parse_numbers
 
 __all__ = [
     "BENEFIT_LINES",
@@ -84,11 +84,7 @@ def validate_flows(
         Listing every problem with its rows (file rows: header is row 1).
     """
     probs = Problems(source=source)
-    if isinstance(flows, pd.DataFrame):
-        flows = normalise_headers(flows)
-    if not require(flows, FLOW_COLUMNS, probs, "flows", rows=False):
-        probs.raise_if_any(DataError)
-    df = flows.reset_index(drop=True)
+    df = columns(flows, FLOW_COLUMNS, probs, "flows").reset_index(drop=True)
     project = df["project"].astype("string")
 
     def where(mask) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems
-from kmmodel.tables import require
+from kmmodel.tables import columns
 
 __all__ = ["DISTRIBUTIONS", "Input", "as_inputs", "draw"]
 
@@ -88,9 +88,7 @@ def as_inputs(spec: Iterable[Input] | pd.DataFrame) -> list[Input]:
     ``name, low, central, high`` (optional ``dist``, ``label``); validated, all problems listed.
     """
     if isinstance(spec, pd.DataFrame):
-        probs = Problems(source="inputs")
-        if not require(spec, ("name", "low", "central", "high"), probs, "inputs", rows=False):
-            probs.raise_if_any(DataError)
+        spec = columns(spec, ("name", "low", "central", "high"), Problems(source="inputs"))
         rows = spec.to_dict("records")
         out = [
             Input(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kmmodel import tables
 from kmmodel.errors import DataError, Problems, rows_phrase
-from kmmodel.tables import require
 
 # every check's flags, in one tidy shape (see :func:`kmmodel.monitoring.quality.screen`)
 FLAG_COLUMNS = ["unit", "check", "item", "statistic", "score", "score_kind", "flag", "reason"]
@@ -19,9 +19,7 @@ MEANAD_SCALE = 1.2533141373155001
 
 def require_columns(df, columns, source: str) -> None:
     """Raise DataError naming every missing column (and a non-DataFrame input)."""
-    probs = Problems(source=source)
-    require(df, list(columns), probs, "rows", rows=False)
-    probs.raise_if_any(DataError)
+    tables.columns(df, list(columns), Problems(source=source))
 
 
 def numeric_column(df: pd.DataFrame, col: str, source: str, probs: Problems | None = None):
