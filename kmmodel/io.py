@@ -250,7 +250,23 @@ def _read_csv(file: Path, source: str) -> pd.DataFrame:
         raise DataError(f"not a readable CSV ({exc})", source=source) from None
 
 
+#: Largest unpacked size of an input workbook [bytes]; a zip bomb is refused unopened.
+MAX_XLSX_UNPACKED = 256 * 2**20
+
+
 def _read_xlsx(file: Path, sheet, source: str) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(f"not a readable .xlsx workbook ({exc})", source=source) from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise DataError(
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB (declared in the archive), "
+            f"above the {MAX_XLSX_UNPACKED / 2**20:.0f} MB limit for an input table; refused "
+            "unopened",
+            source=source,
+        )
     try:
         return pd.read_excel(
             file, sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl"

@@ -250,3 +250,14 @@ def test_write_excel_writes_an_indicator_name_beginning_with_equals_as_text(tmp_
     ws = openpyxl.load_workbook(path)["指标"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("x")']
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def test_an_xlsx_zip_bomb_is_refused_from_its_declared_size(tmp_path, monkeypatch):
+    path = tmp_path / "bomb.xlsx"
+    NAMES.to_excel(path, index=False)
+    monkeypatch.setattr(kio, "MAX_XLSX_UNPACKED", 1000)  # the real file unpacks to ~5 kB
+    with pytest.raises(DataError, match="unpacks to .* above the 0 MB limit"):
+        kio.read_table(path)
+    (tmp_path / "fake.xlsx").write_text("not a zip")
+    with pytest.raises(DataError, match="not a readable .xlsx"):
+        kio.read_table(tmp_path / "fake.xlsx")

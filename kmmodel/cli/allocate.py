@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 COMMAND = "allocate"
-HELP = "Allocate an evaluation budget across items (LP, HiGHS); write the allocation table as CSV."
+HELP = "Allocate an evaluation budget across items (LP, HiGHS); write the allocation table (.csv/.xlsx)."
 ORDER = 30
 
 
