@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kmmodel as km
 from kmmodel.allocation import inputs
@@ -144,3 +148,41 @@ def test_scoring_reads_full_width_values_and_headers():
     )
     a, b = km.score(scheme, obs), km.score(scheme, wide)
     pd.testing.assert_frame_equal(a.table, b.table)
+
+
+# ------------------------------------------------------------------ properties
+
+
+_CELLS = st.text(alphabet=st.sampled_from(list("=+-@\t\rab12.,\"'五华区　１ ")), max_size=8)
+
+
+@given(st.lists(_CELLS, min_size=1, max_size=6), st.lists(st.floats(-1e6, 1e6), min_size=6))
+def test_neutralised_cells_never_start_a_formula_and_numbers_never_change(cells, numbers):
+    from kmmodel.io import FORMULA_TRIGGERS, neutralise
+
+    number = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?%?$")  # -5, +3.25
+
+    df = pd.DataFrame({"text": cells, "number": numbers[: len(cells)]})
+    out = neutralise(df)
+    pd.testing.assert_series_equal(out["number"], df["number"])
+    for before, after in zip(df["text"], out["text"], strict=True):
+        if before.startswith(FORMULA_TRIGGERS) and not number.match(before):
+            assert after == "'" + before  # one quote, the text otherwise unchanged
+        else:
+            assert after == before
+
+
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list("五华区盘龙官渡西山abc123-_ ")), min_size=1,
+                     max_size=6).map(str.strip).filter(bool), min_size=1, max_size=5),
+    st.sampled_from(["utf-8", "utf-8-sig", "gbk", "gb18030"]),
+)  # fmt: skip
+def test_any_chinese_text_round_trips_through_each_encoding(tmp_path_factory, names, encoding):
+    from kmmodel.io import read_table
+
+    path = tmp_path_factory.mktemp("enc") / "names.csv"
+    pd.DataFrame({"名称": names, "unit": [f"u{i}" for i in range(len(names))]}).to_csv(
+        path, index=False, encoding=encoding
+    )
+    got = read_table(path)
+    assert got["名称"].tolist() == names and list(got.columns) == ["名称", "unit"]
