@@ -222,6 +222,9 @@ class Column:
         Value of an absent optional column (``None``: stays absent).
     label : str
         What one value is called in an unknown-reference message (default ``"<column> id"``).
+    expect : str
+        The domain in words (``"a share in [0, 1] (0.25 = 25%)"``): a value out of range
+        (or not whole, for ``int``) is then reported once as "expected <expect>".
     """
 
     name: str
@@ -238,11 +241,20 @@ class Column:
     unit: str = ""
     default: object = None
     label: str = ""
+    expect: str = ""
     doc: str = ""
 
     @property
     def pandas_dtype(self) -> str:
         return {"float": "float64", "int": "int64", "any": "object"}.get(self.dtype, self.dtype)
+
+    def _outside(self, num: pd.Series) -> np.ndarray:
+        out = np.zeros(len(num), bool)
+        if self.low is not None:
+            out |= ((num <= self.low) if self.low_open else (num < self.low)).to_numpy(bool)
+        if self.high is not None:
+            out |= ((num >= self.high) if self.high_open else (num > self.high)).to_numpy(bool)
+        return out
 
     def _range(self, num: pd.Series, probs: Problems, where: str, rows) -> None:
         for bound, is_low in ((self.low, True), (self.high, False)):
@@ -281,13 +293,21 @@ class Column:
                     f"{_shown(raw[isinf].astype(str))}",
                     where,
                 )
+            frac = np.zeros(len(num), bool)
             if self.dtype == "int":
                 frac = (num.notna() & (num % 1 != 0)).to_numpy(bool)
+            if self.expect:
+                out = frac | self._outside(num)
+                if out.any():
+                    probs.add(
+                        f"expected {self.expect} in {rows(out)}, got {_shown(num[out])}", where
+                    )
+            else:
                 if frac.any():
                     probs.add(
                         f"expected a whole number in {rows(frac)}, got {_shown(num[frac])}", where
                     )
-            self._range(num, probs, where, rows)
+                self._range(num, probs, where, rows)
             if self.choices is not None:
                 self._choices(num, probs, where, rows)
             if self.dtype == "int":
@@ -346,6 +366,8 @@ class Table:
     ordered : tuple of (str, str, str)
         ``(low, high, message)``: column ``low`` must not exceed column ``high`` in a row
         (checked when both are checked); ``message`` is said with ``{rows}`` filled in.
+    allow_empty : bool
+        A table without data rows is valid (otherwise "expected at least one row").
     """
 
     name: str
@@ -353,6 +375,7 @@ class Table:
     key: tuple[str, ...] = ()
     key_message: str = "duplicate rows for ({key}) in {rows}"
     ordered: tuple[tuple[str, str, str], ...] = ()
+    allow_empty: bool = False
     doc: str = ""
     by_name: dict = field(init=False, repr=False, compare=False)
 
@@ -381,7 +404,7 @@ class Table:
     def require(self, df, probs: Problems, *, columns: Iterable[str] | None = None) -> bool:
         """Check only that ``df`` has the required (or the given) columns and a row."""
         need = list(self.required if columns is None else columns)
-        return require(df, need, probs, self.name)
+        return require(df, need, probs, self.name, rows=not self.allow_empty)
 
     def check(
         self,
@@ -424,7 +447,7 @@ class Table:
             df = normalise_headers(df)
         chosen = [self[c] for c in columns] if columns is not None else list(self.columns)
         need = [c.name for c in chosen if c.required] if required is None else list(required)
-        if not require(df, need, probs, self.name):
+        if not require(df, need, probs, self.name, rows=not self.allow_empty):
             probs.raise_if_any(DataError)  # nothing else can be checked without them
         out = df.reset_index(drop=True).copy()
 

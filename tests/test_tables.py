@@ -186,3 +186,17 @@ def test_any_chinese_text_round_trips_through_each_encoding(tmp_path_factory, na
     )
     got = read_table(path)
     assert got["名称"].tolist() == names and list(got.columns) == ["名称", "unit"]
+
+
+def test_a_domain_in_words_is_said_once_for_out_of_range_and_not_whole():
+    months = Table("t", (Column("months", "int", low=0, high=12, expect="months in 0-12"),))
+    with pytest.raises(DataError) as exc:
+        months.check(pd.DataFrame({"months": ["3", "13", "2.5", "-1"]}))
+    assert (
+        str(exc.value)
+        == "column months: expected months in 0-12 in rows 3, 4, 5, got [13.0, 2.5, -1.0]"
+    )
+    with pytest.raises(DataError, match="expected at least one row of t"):
+        months.check(pd.DataFrame({"months": []}))
+    empty = Table("e", months.columns, allow_empty=True).check(pd.DataFrame({"months": []}))
+    assert len(empty) == 0
