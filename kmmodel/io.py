@@ -166,8 +166,8 @@ def _infer_numbers(df: pd.DataFrame, text: Iterable[str]) -> pd.DataFrame:
         s = df[col]
         num = pd.to_numeric(s, errors="coerce")
         if num.notna().sum() == s.notna().sum() and s.notna().any():
-            whole = num.dropna() % 1 == 0
-            df[col] = num.astype("int64") if whole.all() and s.notna().all() else num
+            exact = (num % 1 == 0) & (num.abs() < 2**53)  # whole numbers an int64 holds
+            df[col] = num.astype("int64") if exact.all() else num
     return df
 
 
@@ -230,6 +230,11 @@ def _read_csv(file: Path, source: str) -> pd.DataFrame:
     header = _header_line(raw)
     if not header:
         raise DataError("the file is empty; expected a header row and data rows", source=source)
+    if not raw.lstrip("\ufeff").splitlines()[0].strip():
+        raise DataError(
+            "the first line is empty; the header must be row 1 (row numbers count from it)",
+            source=source,
+        )
     said = _wrong_separator(header)
     if said is not None:
         shown = header[:60] + ("…" if len(header) > 60 else "")

@@ -261,3 +261,19 @@ def test_an_xlsx_zip_bomb_is_refused_from_its_declared_size(tmp_path, monkeypatc
     (tmp_path / "fake.xlsx").write_text("not a zip")
     with pytest.raises(DataError, match="not a readable .xlsx"):
         kio.read_table(tmp_path / "fake.xlsx")
+
+
+def test_a_header_that_is_not_on_the_first_line_is_refused(tmp_path):
+    path = tmp_path / "late.csv"
+    path.write_text("\n\nunit,value\nwuhua,1\n")
+    with pytest.raises(DataError, match="the first line is empty; the header must be row 1"):
+        kio.read_table(path)
+
+
+def test_number_columns_are_inferred_only_when_every_cell_is_a_number(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("unit,n,x,big,code\nwuhua,1,1.5,1e20,007\npanlong,２,,3,abc\n", "utf-8")
+    got = kio.read_table(path, text=("unit", "code"))
+    assert got["n"].tolist() == [1, 2] and got["n"].dtype == "int64"  # full-width 2 read as 2
+    assert got["x"].dtype == "float64" and got["big"].dtype == "float64"
+    assert got["code"].tolist() == ["007", "abc"]
