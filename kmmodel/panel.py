@@ -45,7 +45,15 @@ import pandas as pd
 from kmmodel.errors import DataError, Problems, rows_phrase
 from kmmodel.rng import as_generator
 
-__all__ = ["METHODS", "agreement", "combine", "icc", "rater_bias", "resample_raters"]
+__all__ = [
+    "METHODS",
+    "agreement",
+    "combine",
+    "icc",
+    "median_of_others",
+    "rater_bias",
+    "resample_raters",
+]
 
 #: method -> fewest raters it needs (the trimmed mean drops two scores, so needs three).
 METHODS = {"mean": 1, "median": 1, "trimmed": 3}
@@ -108,6 +116,36 @@ def _check(
             f"once in {rows_phrase(np.flatnonzero(dup))}"
         )
     return df
+
+
+def median_of_others(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For each finite value, the median of the *other* finite values of its group
+    (NaN where there are none), without a loop over rows."""
+    out = np.full(len(values), np.nan)
+    ok = np.isfinite(values)
+    if not ok.any():
+        return out
+    g = pd.factorize(groups[ok])[0]
+    v = values[ok]
+    order = np.lexsort((v, g))
+    sv, sg = v[order], g[order]
+    n = np.bincount(sg)[sg]
+    start = np.searchsorted(sg, sg, side="left")
+    i = np.arange(len(sv)) - start  # position within the group
+    m = n - 1
+
+    def without_i(j):  # j-th smallest of the group once the value itself is left out
+        jj = np.where(j < i, j, j + 1)
+        return sv[np.clip(start + jj, 0, len(sv) - 1)]
+
+    odd = without_i((m - 1) // 2)
+    even = (without_i(m // 2 - 1) + without_i(m // 2)) / 2
+    med = np.where(m % 2 == 1, odd, even)
+    med = np.where(m >= 1, med, np.nan)
+    res = np.empty(len(v))
+    res[order] = med
+    out[ok] = res
+    return out
 
 
 def combine(
@@ -243,9 +281,10 @@ def rater_bias(
 ) -> pd.DataFrame:
     """Each rater's systematic deviation from the rest of the panel, per indicator.
 
-    For every score, the deviation is the score minus the mean of the *other* raters'
-    scores of the same unit and indicator; a rater's bias is the mean deviation over
-    the units rated, tested against zero with a one-sample t test.
+    For every score, the deviation is the score minus the median of the *other*
+    raters' scores of the same unit and indicator (the median, so that one lenient
+    rater does not make the others look severe); a rater's bias is the mean deviation
+    over the units rated, tested against zero with a one-sample t test.
 
     Parameters
     ----------
@@ -267,10 +306,9 @@ def rater_bias(
     df = _check(ratings, unit, indicator, rater, score, None, "ratings", probs)
     probs.raise_if_any(DataError)
     keys = [*_keys(unit), indicator]
-    g = df.groupby(keys)[score]
-    n = g.transform("count")
-    others = (g.transform("sum") - df[score]) / (n - 1)
-    d = df.assign(dev=(df[score] - others).where(n > 1))
+    cell = pd.MultiIndex.from_frame(df[keys]).factorize()[0]
+    others = median_of_others(cell, df[score].to_numpy(float))
+    d = df.assign(dev=df[score] - others)
     a = d.dropna(subset=["dev"]).groupby([indicator, rater], sort=True)["dev"]
     out = a.agg(n_units="count", mean_deviation="mean", sd="std").reset_index()
     se = out["sd"] / np.sqrt(out["n_units"])
@@ -325,12 +363,8 @@ def agreement(
     df = _check(ratings, unit, indicator, rater, score, None, "ratings", probs)
     probs.raise_if_any(DataError)
     ukeys = _keys(unit)
-    bias = rater_bias(
-        df, unit=unit, indicator=indicator, rater=rater, score=score, level=level
-    )
-    deviant = (
-        bias[bias["flagged"]].groupby("indicator")["rater"].agg(lambda s: ";".join(sorted(s)))
-    )
+    bias = rater_bias(df, unit=unit, indicator=indicator, rater=rater, score=score, level=level)
+    deviant = bias[bias["flagged"]].groupby("indicator")["rater"].agg(lambda s: ";".join(sorted(s)))
     rows = []
     for ind, sub in df.groupby(indicator, sort=True):
         wide = sub.pivot_table(index=rater, columns=ukeys, values=score, aggfunc="first")
@@ -339,7 +373,9 @@ def agreement(
         values = data[np.isfinite(data)]
         alpha = alpha_ord = float("nan")
         if pairable >= 2 and np.unique(values).size >= 2:
-            alpha = float(krippendorff.alpha(reliability_data=data, level_of_measurement="interval"))
+            alpha = float(
+                krippendorff.alpha(reliability_data=data, level_of_measurement="interval")
+            )
             alpha_ord = float(
                 krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal")
             )

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.panel import median_of_others
 from kmmodel.rng import as_generator
 
 __all__ = [
@@ -130,7 +131,9 @@ def _numbers(df, col, probs, *, low=None, high=None, strict_low=False, unit="", 
         )
     inf = np.isinf(num.fillna(0.0))
     if inf.any():
-        probs.add(f"expected a finite number in {rows_phrase(np.flatnonzero(inf))}", f"column {col}")
+        probs.add(
+            f"expected a finite number in {rows_phrase(np.flatnonzero(inf))}", f"column {col}"
+        )
     if low is not None:
         under = ((num <= low) if strict_low else (num < low)).fillna(False)
         if under.any():
@@ -231,11 +234,15 @@ def _weights(method, price_weight, business_weight, weights, category, probs) ->
     """Factor weights {price, technical, business} [share 0-1], checked against 第五十五条."""
     if weights is not None:
         if not isinstance(weights, Mapping):
-            probs.add(f"expected a mapping factor -> weight, got {type(weights).__name__}", "weights")
+            probs.add(
+                f"expected a mapping factor -> weight, got {type(weights).__name__}", "weights"
+            )
             return {"price": 1.0, "technical": 0.0, "business": 0.0}
         unknown = sorted(set(weights) - {"price", *_FACTORS})
         if unknown:
-            probs.add(f"unknown factor(s) {unknown}; expected price, technical, business", "weights")
+            probs.add(
+                f"unknown factor(s) {unknown}; expected price, technical, business", "weights"
+            )
         w = {k: weights.get(k, 0.0) for k in ("price", *_FACTORS)}
     else:
         bw = 0.0 if business_weight is None else business_weight
@@ -265,7 +272,7 @@ def _weights(method, price_weight, business_weight, weights, category, probs) ->
     total = sum(out.values())
     if weights is not None and np.isfinite(total) and abs(total - 1.0) > 1e-9:
         probs.add(
-            f"factor weights must sum to 1 (财政部令第87号 第五十五条: A1+A2+...+An=1), got "
+            "factor weights must sum to 1 (财政部令第87号 第五十五条: A1+A2+...+An=1), got "
             + " + ".join(f"{k} {v:g}" for k, v in out.items())
             + f" = {total:g}",
             "weights",
@@ -307,7 +314,9 @@ def _validate_options(
     if abnormal not in ABNORMAL_RULES:
         probs.add(f"expected one of {ABNORMAL_RULES}, got {abnormal!r}", "abnormal")
     if not (isinstance(abnormal_share, (int, float)) and 0 < abnormal_share < 1):
-        probs.add(f"expected a share strictly between 0 and 1, got {abnormal_share!r}", "abnormal_share")
+        probs.add(
+            f"expected a share strictly between 0 and 1, got {abnormal_share!r}", "abnormal_share"
+        )
     if abnormal_basis not in ("median", "mean"):
         probs.add(f"expected 'median' or 'mean', got {abnormal_basis!r}", "abnormal_basis")
     if tie_break not in TIE_BREAKS:
@@ -364,36 +373,6 @@ def _rated_factors(ratings, df, rating_method, min_raters, probs) -> pd.DataFram
         )
         return None
     return comb.pivot(index=["package", "agency"], columns="factor", values="score")
-
-
-def _median_of_others(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each finite value, the median of the *other* finite values of its group
-    (NaN where there are none), without a loop over rows."""
-    out = np.full(len(values), np.nan)
-    ok = np.isfinite(values)
-    if not ok.any():
-        return out
-    g = pd.factorize(groups[ok])[0]
-    v = values[ok]
-    order = np.lexsort((v, g))
-    sv, sg = v[order], g[order]
-    n = np.bincount(sg)[sg]
-    start = np.searchsorted(sg, sg, side="left")
-    i = np.arange(len(sv)) - start  # position within the group
-    m = n - 1
-
-    def without_i(j):  # j-th smallest of the group once the value itself is left out
-        jj = np.where(j < i, j, j + 1)
-        return sv[np.clip(start + jj, 0, len(sv) - 1)]
-
-    odd = without_i((m - 1) // 2)
-    even = (without_i(m // 2 - 1) + without_i(m // 2)) / 2
-    med = np.where(m % 2 == 1, odd, even)
-    med = np.where(m >= 1, med, np.nan)
-    res = np.empty(len(v))
-    res[order] = med
-    out[ok] = res
-    return out
 
 
 def tender_scores(
@@ -522,7 +501,9 @@ def tender_scores(
         rated = tuple(f for f in _FACTORS if (ratings["factor"].astype(str).str.strip() == f).any())
     need = []
     if method == "composite":
-        need += [f for f in ("technical", *(("business",) if use_business else ())) if f not in rated]
+        need += [
+            f for f in ("technical", *(("business",) if use_business else ())) if f not in rated
+        ]
     df = check_tender_bids(
         bids, probs, need_factors=tuple(need), agencies=agencies, packages=packages
     )
@@ -562,7 +543,7 @@ def tender_scores(
     if abnormal_basis == "mean":
         others = ((grp.transform("sum") - vp) / (n_valid - 1)).to_numpy()
     else:
-        others = _median_of_others(pk, np.where(valid, price, np.nan))
+        others = median_of_others(pk, np.where(valid, price, np.nan))
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = price / others
     low = valid & np.isfinite(ratio) & (ratio < abnormal_share)
@@ -583,7 +564,9 @@ def tender_scores(
             txt += "; kept"
         elif drop_low[i]:
             txt += (
-                "; excluded" if abnormal == "exclude" else "; no accepted written explanation: invalid"
+                "; excluded"
+                if abnormal == "exclude"
+                else "; no accepted written explanation: invalid"
             )
         else:
             txt += "; written explanation accepted: kept"
@@ -662,7 +645,10 @@ def tender_scores(
     rule = "higher technical score, then lot" if tie_break == "technical" else "lot"
     fl = out["_flags"].to_numpy()
     for i in np.flatnonzero(tied):
-        fl[i] = [*fl[i], f"tied on score and price with {size.iat[i] - 1} other(s): ordered by {rule}"]
+        fl[i] = [
+            *fl[i],
+            f"tied on score and price with {size.iat[i] - 1} other(s): ordered by {rule}",
+        ]
     out["flags"] = ["; ".join(f) for f in fl]
     cols = [
         "package",
