@@ -643,7 +643,7 @@ def tender_scores(
     out.loc[~rk, "award_rank"] = pd.NA
     tied = rk & (size.to_numpy() > 1)
     rule = "higher technical score, then lot" if tie_break == "technical" else "lot"
-    fl = out["_flags"].to_numpy()
+    fl = list(out["_flags"])
     for i in np.flatnonzero(tied):
         fl[i] = [
             *fl[i],
