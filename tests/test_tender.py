@@ -284,9 +284,7 @@ def test_bad_options_named():
 
 
 def test_same_seed_same_lot():
-    b = pd.DataFrame(
-        {"package": "T", "agency": list("ABCD"), "price": 100.0, "technical": 80.0}
-    )
+    b = pd.DataFrame({"package": "T", "agency": list("ABCD"), "price": 100.0, "technical": 80.0})
     a1 = tender_scores(b, tie_break="lot", seed=3)
     a2 = tender_scores(b.iloc[::-1], tie_break="lot", seed=3)
     assert a1["agency"].tolist() == a2["agency"].tolist()
