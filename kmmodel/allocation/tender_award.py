@@ -654,11 +654,13 @@ def plot_price_weight_sensitivity(sens: pd.DataFrame, ax=None):
             label[wgt],
             (wgt, per.loc[wgt, "total_price"] / wan),
             textcoords="offset points",
-            xytext=(2, 6),
+            xytext=(3, -4),
+            va="top",
             fontsize=7,
-            rotation=30,
+            color="#1f4e79",
         )
     lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], loc="lower right", fontsize=8)
-    ax.set_title("价格权重敏感性:中标人与中标总价 (winners: " + " ".join(wide.columns) + ")")
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper right", fontsize=8)
+    ax.set_title("价格权重敏感性:中标人 (" + " ".join(wide.columns) + ") 与中标总价", pad=10)
+    ax.margins(y=0.15)
     return ax
