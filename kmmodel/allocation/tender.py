@@ -192,6 +192,7 @@ def check_tender_bids(
     df["price"] = _numbers(df, "price", probs, low=0, strict_low=True, unit=" yuan")
     df["sme"] = _bools(df, "sme", probs, False)
     df["valid"] = _bools(df, "valid", probs, True)
+    df["explained"] = _bools(df, "explained", probs, False)
     if "reason" not in df.columns:
         df["reason"] = ""
     df["reason"] = df["reason"].astype("string").fillna("").str.strip()
@@ -531,7 +532,6 @@ def tender_scores(
     for f in _FACTORS:
         if f not in df.columns:
             df[f] = np.nan
-    explained = _bools(df, "explained", Problems(), False) if "explained" in df.columns else None
 
     # --- abnormally low (第六十条): against the other bids that passed the compliance review
     valid = df["valid"].to_numpy(bool)
@@ -552,8 +552,7 @@ def tender_scores(
     if abnormal == "exclude":
         drop_low = low
     elif abnormal == "explain":
-        ok = explained.to_numpy(bool) if explained is not None else np.zeros(len(df), bool)
-        drop_low = low & ~ok
+        drop_low = low & ~df["explained"].to_numpy(bool)
     basis = "median" if abnormal_basis == "median" else "mean"
     for i in np.flatnonzero(low):
         txt = (
