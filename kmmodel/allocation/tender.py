@@ -47,6 +47,18 @@ highest and lowest expert score). 第五十五条 itself only says each committe
 scores independently and the scores are summed up (汇总); how they are combined is the
 tender document's rule, declared here as ``rating_method``.
 
+Notes
+-----
+Where this differs from a common reading: the order's tie rule is 第五十七条 and stops at
+并列 (the technical-score tie-break is the repealed 18号令's, used here only as a declared
+rule); the order sets no upper bound on the price weight (the 30%-60% / 10%-30% bands of
+财库〔2007〕2号 no longer apply); the deduction is for *small and micro* enterprises only,
+not medium ones; 第六十条 names no numeric threshold. Provenance of the texts: the wording
+of 第五十五条 (低价优先法, the formula, the 30% goods floor) and of the 综合评分法 ranking
+rule is quoted in published tender documents and award notices; check the current text
+of 财库〔2022〕19号 before a tender — if the raised range is no longer in force, change
+:data:`SME_DEDUCTION_RANGE`.
+
 References
 ----------
 财政部 (2017). 政府采购货物和服务招标投标管理办法 (财政部令第87号), 第五十三至五十七条, 第六十条.
