@@ -253,3 +253,20 @@ def test_cli_award_with_items_and_agencies(tmp_path, capsys):
     assert code == 0
     s = pd.read_csv(out, encoding="utf-8-sig")
     assert "reasons" in s.columns and s["reasons"].fillna("").str.contains("tied to").any()
+
+
+def test_cli_missing_or_bad_files_exit_2(tmp_path, capsys):
+    bids = str(km.datasets.path("tender_bids"))
+    assert main(["tender", bids, "--ratings", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: ratings file not found" in capsys.readouterr().err
+    assert main(["tender", bids, "-o", str(tmp_path / "award.txt")]) == 2
+    assert "expected an output ending in .csv or .xlsx" in capsys.readouterr().err
+    few = km.datasets.load("tender_ratings")
+    few = few[few["rater"].isin(["E1", "E2"])]
+    path = tmp_path / "few.csv"
+    few.to_csv(path, index=False)
+    out = tmp_path / "award.csv"
+    assert main(["tender", bids, "--ratings", str(path), "-o", str(out)]) == 2
+    assert "needs at least 3 raters" in capsys.readouterr().err and not out.exists()
+    assert main(["tender", bids, "--items", str(km.datasets.path("evaluation_items"))]) == 2
+    assert "give --items and --agencies together" in capsys.readouterr().err
