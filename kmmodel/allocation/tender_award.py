@@ -502,7 +502,9 @@ def _summary(rule, status, wins: pd.DataFrame, scores, pinfo) -> dict:
         "total_price": float(m["price"].sum()),
         "mean_technical": float(m["technical_score"].mean()) if len(m) else float("nan"),
         "total_score": float(m["total"].sum(min_count=1)) if len(m) else float("nan"),
-        "net_value": float((m["technical_score"] / 100.0 * m["reserve"] - m["price"]).sum()),
+        "net_value": float(
+            (m["technical_score"] / 100.0 * m["reserve"] - m["price"]).sum(min_count=1)
+        ),
     }
 
 
