@@ -270,3 +270,17 @@ def test_cli_missing_or_bad_files_exit_2(tmp_path, capsys):
     assert "needs at least 3 raters" in capsys.readouterr().err and not out.exists()
     assert main(["tender", bids, "--items", str(km.datasets.path("evaluation_items"))]) == 2
     assert "give --items and --agencies together" in capsys.readouterr().err
+
+
+def test_lowest_price_award_and_a_package_without_bids(shipped):
+    items, ag, bids, _ = shipped
+    res = allocation.award_tender(items, ag, bids[bids["package"] != "P2"], method="lowest_price")
+    t = res.table.set_index("package")
+    assert t.loc["P2", "status"] == "unawarded"
+    valid = res.scores[res.scores["rank"].notna()]
+    for p in ("P1", "P3", "P4"):  # 第五十六条: the lowest evaluated price among valid bids
+        sub = valid[valid["package"] == p]
+        assert t.loc[p, "evaluated_price"] == sub["evaluated_price"].min()
+    c = res.compare().table.set_index("rule")
+    assert c.loc["value", "status"].startswith("no solution: no technical scores")
+    assert np.isnan(c.loc["legal", "net_value"])
