@@ -289,3 +289,23 @@ def test_same_seed_same_lot():
     a2 = tender_scores(b.iloc[::-1], tie_break="lot", seed=3)
     assert a1["agency"].tolist() == a2["agency"].tolist()
     assert (a1["rank"] == 1).all()
+
+
+def test_the_abnormally_low_rule_can_reward_a_higher_price():
+    # Y = 58 against the others' median 95 (ratio 0.61) stays in and sets the base price;
+    # X raising 95 -> 110 lifts the median to 100, Y (0.58 < 0.6) drops out, the base
+    # becomes Z's 90 and X's price score rises from 58/95 x 100 to 90/110 x 100.
+    b = pd.DataFrame(
+        {
+            "package": "T",
+            "agency": ["X", "Y", "Z", "W"],
+            "price": [95.0, 58.0, 90.0, 100.0],
+            "technical": 80.0,
+        }
+    )
+    before = tender_scores(b).set_index("agency")
+    after = tender_scores(b.assign(price=[110.0, 58.0, 90.0, 100.0])).set_index("agency")
+    assert before.loc["Y", "valid"] and not after.loc["Y", "valid"]
+    assert before.loc["X", "price_score"] == pytest.approx(58 / 95 * 100)
+    assert after.loc["X", "price_score"] == pytest.approx(90 / 110 * 100)
+    assert after.loc["X", "total"] > before.loc["X", "total"]

@@ -488,6 +488,13 @@ def tender_scores(
         outside 0-100, ratings from fewer raters than the method needs, ratings or bids
         for unknown bidders or packages, unknown options.
 
+    Notes
+    -----
+    With the abnormally-low rule active (``explain`` / ``exclude``), a higher price can
+    *raise* a bid's score: it can push another bid below the threshold, that bid drops
+    out, and the base price rises. With ``abnormal="keep"`` a bid's total never rises
+    with its own price (tested).
+
     Examples
     --------
     >>> import pandas as pd
