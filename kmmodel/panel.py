@@ -12,8 +12,8 @@ the experts agree:
   ``krippendorff`` package), the two-way random-effects ICC(2,1) where the ratings form a
   complete units x raters table, and the raters who deviate systematically;
 - :func:`rater_bias` — each rater's mean deviation from the other raters, with a t test;
-- :func:`resample_raters` — panels redrawn from the raters (bootstrap), for the spread a
-  different panel would give.
+- :func:`resample_raters`, :func:`redraw_panels` — panels redrawn from the raters
+  (bootstrap), for the spread a different panel would give.
 
 References
 ----------
@@ -52,6 +52,7 @@ __all__ = [
     "icc",
     "median_of_others",
     "rater_bias",
+    "redraw_panels",
     "resample_raters",
 ]
 
@@ -395,6 +396,44 @@ def agreement(
     return pd.DataFrame(rows)
 
 
+def redraw_panels(ratings: pd.DataFrame, n_draws: int = 200, seed=0, rater: str = "rater"):
+    """Ratings tables of panels redrawn from the raters, with replacement.
+
+    Each draw picks as many raters as the panel has, with replacement; a rater drawn
+    twice appears twice (relabelled ``rater#0``, ``rater#1``), one never drawn is absent.
+
+    Parameters
+    ----------
+    ratings : pandas.DataFrame
+        Long ratings with a ``rater`` column.
+    n_draws : int
+        Number of panels.
+    seed : int or numpy.random.Generator
+        Randomness; the same seed gives the same panels.
+    rater : str
+        Column naming the rater.
+
+    Yields
+    ------
+    pandas.DataFrame
+        A ratings table of the same columns, one per draw.
+    """
+    if not (isinstance(n_draws, (int, np.integer)) and n_draws >= 1):
+        raise DataError(f"expected a whole number >= 1, got {n_draws!r}", source="n_draws")
+    if not isinstance(ratings, pd.DataFrame) or rater not in ratings.columns:
+        raise DataError(f"expected a ratings DataFrame with a {rater!r} column", source="ratings")
+    rng = as_generator(seed)
+    r = ratings.assign(**{rater: ratings[rater].astype(str)})
+    raters = np.sort(r[rater].unique())
+    pick = rng.integers(0, len(raters), size=(n_draws, len(raters)))
+    for d in range(n_draws):  # one table per draw
+        counts = pd.Series(raters[pick[d]]).value_counts()
+        rows = r[r[rater].isin(counts.index)]
+        rep = rows.loc[rows.index.repeat(rows[rater].map(counts).to_numpy())].copy()
+        rep[rater] = rep[rater] + "#" + rep.groupby(level=0).cumcount().astype(str)
+        yield rep.reset_index(drop=True)
+
+
 def resample_raters(
     ratings: pd.DataFrame,
     n_draws: int = 200,
@@ -405,8 +444,9 @@ def resample_raters(
     """Combined scores under panels redrawn from the raters (bootstrap over raters).
 
     Each draw samples as many raters as the panel has, with replacement, from the
-    panel's raters and recombines every unit's scores with ``method``; the spread of
-    the draws is the uncertainty that comes from who sat on the panel.
+    panel's raters (:func:`redraw_panels`) and recombines every unit's scores with
+    ``method``; the spread of the draws is the uncertainty that comes from who sat on
+    the panel.
 
     Parameters
     ----------
@@ -424,23 +464,14 @@ def resample_raters(
     pandas.DataFrame
         The key columns, ``indicator``, ``draw`` and ``score`` [points].
     """
-    if not (isinstance(n_draws, (int, np.integer)) and n_draws >= 1):
-        raise DataError(f"expected a whole number >= 1, got {n_draws!r}", source="n_draws")
     rater = columns.get("rater", "rater")
     base = combine(ratings, method, **columns)  # validates
-    rng = as_generator(seed)
-    raters = np.sort(ratings[rater].astype(str).unique())
-    pick = rng.integers(0, len(raters), size=(n_draws, len(raters)))
-    frames = []
-    r = ratings.assign(**{rater: ratings[rater].astype(str)})
-    for d in range(n_draws):
-        counts = pd.Series(raters[pick[d]]).value_counts()
-        # a rater drawn twice counts twice: repeat their rows, relabelled
-        rows = r[r[rater].isin(counts.index)]
-        rep = rows.loc[rows.index.repeat(rows[rater].map(counts).to_numpy())].copy()
-        rep[rater] = rep[rater] + "#" + rep.groupby(level=0).cumcount().astype(str)
-        c = combine(rep, method, **columns)
-        frames.append(c.drop(columns=["n_raters", "low", "high", "spread"]).assign(draw=d))
+    frames = [
+        combine(rep, method, **columns)
+        .drop(columns=["n_raters", "low", "high", "spread"])
+        .assign(draw=d)
+        for d, rep in enumerate(redraw_panels(ratings, n_draws, seed, rater))
+    ]
     out = pd.concat(frames, ignore_index=True)
     keys = [c for c in base.columns if c not in ("score", "n_raters", "low", "high", "spread")]
     return out[[*keys, "draw", "score"]]

@@ -309,3 +309,24 @@ def test_the_abnormally_low_rule_can_reward_a_higher_price():
     assert before.loc["X", "price_score"] == pytest.approx(58 / 95 * 100)
     assert after.loc["X", "price_score"] == pytest.approx(90 / 110 * 100)
     assert after.loc["X", "total"] > before.loc["X", "total"]
+
+
+def test_panel_win_shares_equal_rescoring_each_redrawn_panel():
+    # brute force: rescore the tender with every panel redraw_panels yields (same seed,
+    # same draws) and count the winners; the vectorised shares must match exactly
+    import kmmodel as km
+    from kmmodel import panel
+    from kmmodel.allocation.tender import panel_win_shares
+
+    bids, ratings = km.datasets.load("tender_bids"), km.datasets.load("tender_ratings")
+    n = 25
+    fast = panel_win_shares(bids, ratings, n_draws=n, seed=4, business_weight=0.1)
+    wins: dict = {}
+    for rep in panel.redraw_panels(ratings, n, seed=4):
+        s = tender_scores(bids, ratings=rep, business_weight=0.1)
+        for p, a in s.loc[s["award_rank"] == 1, ["package", "agency"]].itertuples(index=False):
+            wins[(p, a)] = wins.get((p, a), 0) + 1
+    slow = fast[["package", "agency"]].apply(lambda r: wins.get(tuple(r), 0) / n, axis=1)
+    assert fast["win_share"].to_numpy() == pytest.approx(slow.to_numpy())
+    assert fast.groupby("package")["win_share"].sum().to_numpy() == pytest.approx(1.0)
+    assert (fast.loc[fast["winner"], "win_share"] > 0.5).all()
