@@ -9,6 +9,9 @@
 - :func:`form_packages` — decide which items go together *and* who wins each
   package, from item-level bids (sizes, package count, volume discount; same rules);
   ``fixed=True`` keeps the given grouping.
+- :func:`tender_scores`, :func:`award_tender` — the legal tender (综合评分法 /
+  最低评标价法 of 财政部令第87号, small-firm price deduction, abnormally low bids);
+  :func:`compare_awards` and :func:`price_weight_sensitivity` — what the rule costs.
 - :func:`solve_gap` — the plain generalized assignment problem (OR-Library format,
   :func:`read_gap`).
 - :class:`InfeasibleError` — raised with the rules that conflict, found by an
@@ -37,6 +40,13 @@ from kmmodel.allocation.formation import (
 from kmmodel.allocation.gap import solve_gap
 from kmmodel.allocation.orlib import GapInstance, read_gap
 from kmmodel.allocation.packages import AwardResult, assign_packages
+from kmmodel.allocation.tender import tender_scores
+from kmmodel.allocation.tender_award import (
+    TenderAward,
+    award_tender,
+    compare_awards,
+    price_weight_sensitivity,
+)
 from kmmodel.errors import InfeasibleError
 
 __all__ = [
@@ -45,13 +55,18 @@ __all__ = [
     "FormationResult",
     "GapInstance",
     "InfeasibleError",
+    "TenderAward",
     "allocate_budget",
     "assign_packages",
+    "award_tender",
     "budget_sweep",
+    "compare_awards",
     "compare_packagings",
     "form_packages",
     "minimum_budget",
+    "price_weight_sensitivity",
     "read_gap",
     "solve_gap",
     "split_package_bids",
+    "tender_scores",
 ]
