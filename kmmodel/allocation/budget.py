@@ -225,26 +225,21 @@ def _model(inp: BudgetInputs, budget, elastic=False, objective="value") -> Model
 
 
 def build_budget(
-    items: pd.DataFrame,
-    budget: float | None = 550_000,
-    shares: dict | None = None,
-    granularity: float | None = None,
-    n_segments: int = 20,
-    *,
-    elastic: bool = False,
-    objective: str = "value",
+    items: pd.DataFrame, budget=550_000, *, elastic=False, objective="value", **options
 ) -> Model:
     """Build (validate, not solve) the allocation model of :func:`allocate_budget`.
 
     Parameters
     ----------
-    items, budget, shares, granularity, n_segments
+    items, budget
         As for :func:`allocate_budget`; ``budget=None`` drops the budget row.
     elastic : bool
         Give the budget, every floor and every share rule a slack and minimise their
         weighted sum [yuan] (a yuan of budget weighs 1, of a floor or share rule 100).
     objective : {"value", "spend"}
         Maximise the value examined, or minimise the total spent (the minimum budget).
+    **options
+        ``shares``, ``granularity``, ``n_segments`` as for :func:`allocate_budget`.
 
     Returns
     -------
@@ -254,7 +249,11 @@ def build_budget(
     """
     if objective not in ("value", "spend"):
         raise DataError(f"expected 'value' or 'spend', got {objective!r}", source="objective")
-    inp = _prepare(items, budget, shares, granularity, n_segments, "highs", None, 0.0, True)
+    known = {"shares": None, "granularity": None, "n_segments": 20}
+    if set(options) - set(known):
+        raise DataError(f"unknown option(s) {sorted(set(options) - set(known))}", "build_budget")
+    o = known | options
+    inp = _prepare(items, budget, *o.values(), "highs", None, 0.0, allow_none=True)
     return _model(inp, budget, elastic, objective)
 
 

@@ -427,17 +427,7 @@ def solve(
     if not is_mip and status == "optimal":
         rows = (prob.get_constraint_by_name(n) for n in model.row_names)
         duals = {n: flip * (c.pi or 0.0) + 0.0 for n, c in zip(model.row_names, rows)}
-    return Solution(
-        status=status,
-        objective=obj,
-        mip_gap=gap,
-        bound=bound,
-        log=log,
-        duals=duals,
-        build_seconds=float(model.build_seconds),
-        solve_seconds=seconds,
-        is_mip=is_mip,
-    )
+    return Solution(status, obj, gap, bound, log, duals, model.build_seconds, seconds, is_mip)
 
 
 # -------------------------------------------------------------------------------- explain

@@ -41,12 +41,10 @@ their first item), and without a fixed ``n_packages`` used slots come first. Wit
 
 References
 ----------
-Ross, G. T. and Soland, R. M. (1975). A branch and bound algorithm for the
-generalized assignment problem. Mathematical Programming 8, 91-103.
 Margot, F. (2010). Symmetry in integer linear programming. In 50 Years of Integer
 Programming 1958-2008, Springer, 647-686 (ordering constraints on identical slots).
-Ministry of Finance of the PRC (2021). 第三方机构预算绩效评价业务监督管理暂行办法
-(财监〔2021〕4号): independence and qualification of third-party evaluators.
+The GAP (Ross and Soland 1975) and the independence and qualification rules
+(财监〔2021〕4号) as cited in :mod:`kmmodel.allocation.packages`.
 """
 
 from __future__ import annotations
@@ -347,7 +345,7 @@ def _package_rows(m, x, xv, yv, yid, it, slot_names, opts: FormationOptions) -> 
 
 
 def _prepare(
-    items, agencies, item_bids, opts, quality_floor, commissioner, plan, report, solve_opts
+    items, agencies, item_bids, opts, solve_opts, quality_floor, commissioner, plan, report
 ):
     """Validated tables, eligibility, candidate rows, slots; raises what needs no solver."""
     it, ag, bd = _validate(items, agencies, item_bids, opts, quality_floor, solve_opts)
@@ -365,39 +363,33 @@ def _prepare(
     return it, ag, b, x, slot_names
 
 
-def build_formation(
-    items: pd.DataFrame,
-    agencies: pd.DataFrame,
-    item_bids: pd.DataFrame,
-    options: FormationOptions | None = None,
-    quality_floor: float = 60.0,
-    commissioner: str = "市财政局",
-    plan_deadline: float | None = None,
-    report_deadline: float | None = None,
-    *,
-    elastic: bool = False,
-) -> Model:
+def build_formation(items, agencies, item_bids, *, elastic: bool = False, **options) -> Model:
     """Build (validate, not solve) the formation MILP of :func:`form_packages`.
 
-    ``options`` holds the packaging rules (default :class:`FormationOptions`);
+    ``options`` are the keywords of :func:`form_packages` but the solver's;
     ``handles["x"]`` / ``handles["y"]`` are the item-in-slot and slot-to-agency binaries
     over ``data["rows"]``.
     """
-    opts = options or FormationOptions()
-    it, _, _, x, names = _prepare(
-        items,
-        agencies,
-        item_bids,
-        opts,
-        quality_floor,
-        commissioner,
-        plan_deadline,
-        report_deadline,
-        ("highs", None, 0.0),
-    )
+    opts, rest = _options(options)
+    it, _, _, x, names = _prepare(items, agencies, item_bids, opts, ("highs", None, 0.0), **rest)
     m = _formation_model(x, it, names, opts, elastic)
     m.data["rows"] = x
     return m
+
+
+def _options(options: dict) -> tuple[FormationOptions, dict]:
+    """Split :func:`form_packages` keywords into packaging rules and eligibility rules."""
+    rules = {f: options.pop(f) for f in list(options) if f in FormationOptions.__dataclass_fields__}
+    if "volume_discount" in options:
+        rules["discount"] = options.pop("volume_discount")
+    eligibility = {"quality_floor": 60.0, "commissioner": "市财政局", "plan": None, "report": None}
+    for old, new in (("plan_deadline", "plan"), ("report_deadline", "report")):
+        if old in options:
+            options[new] = options.pop(old)
+    unknown = sorted(set(options) - set(eligibility))
+    if unknown:
+        raise DataError(f"unknown option(s) {unknown}", source="form_packages")
+    return FormationOptions(**rules), eligibility | options
 
 
 def form_packages(
@@ -480,16 +472,10 @@ def form_packages(
     opts = FormationOptions(
         budget, objective, max_packages, n_packages, min_items, max_items, volume_discount, fixed
     )
+    solve_opts = (solver, time_limit, mip_gap)
+    months = {"plan": plan_deadline, "report": report_deadline}
     it, ag, b, x, names = _prepare(
-        items,
-        agencies,
-        item_bids,
-        opts,
-        quality_floor,
-        commissioner,
-        plan_deadline,
-        report_deadline,
-        (solver, time_limit, mip_gap),
+        items, agencies, item_bids, opts, solve_opts, quality_floor, commissioner, **months
     )
     cheapest = FormationOptions(**{**opts.__dict__, "budget": None, "objective": "price"})
     m, sol = solve_or_explain(

@@ -139,18 +139,16 @@ def _fits_nowhere(p, w, c) -> list[str]:
 
 
 def gap_solve_info(
-    profit,
-    weight,
-    capacity,
-    maximize=True,
-    time_limit=None,
-    solver="highs",
-    mip_gap=DEFAULT_MIP_GAP,
+    profit, weight, capacity, maximize=True, time_limit=None, **options
 ) -> tuple[np.ndarray, Solution]:
     """Solve a GAP and return ``(assign, Solution)`` (status, MIP gap, log, times).
 
-    See :func:`solve_gap` for the parameters.
+    See :func:`solve_gap` for the parameters (``solver``, ``mip_gap`` as keywords).
     """
+    solver = options.pop("solver", "highs")
+    mip_gap = options.pop("mip_gap", DEFAULT_MIP_GAP)
+    if options:
+        raise DataError(f"unknown option(s) {sorted(options)}", source="solve_gap")
     p, w, c = check_gap_input(profit, weight, capacity)
     probs = Problems(source="solve_gap")
     check_solve_options(solver, time_limit, mip_gap, probs)
@@ -167,15 +165,7 @@ def gap_solve_info(
     return vals.argmax(axis=0).astype(np.int64), sol
 
 
-def solve_gap(
-    profit,
-    weight,
-    capacity,
-    maximize=True,
-    time_limit=None,
-    solver="highs",
-    mip_gap=DEFAULT_MIP_GAP,
-):
+def solve_gap(profit, weight, capacity, maximize=True, time_limit=None, **options):
     """Solve the generalized assignment problem.
 
     Parameters
@@ -191,10 +181,9 @@ def solve_gap(
         Maximise profit; False minimises cost.
     time_limit : float, optional
         Solver wall-time limit [s]; the best assignment found so far is returned.
-    solver : {"highs", "cbc"}
-        HiGHS (default) or CBC.
-    mip_gap : float, default 1e-9
-        Relative MIP gap at which the solver may stop [share 0-1].
+    **options
+        ``solver`` (``"highs"``, default, or ``"cbc"``) and ``mip_gap`` (relative MIP gap
+        at which the solver may stop [share 0-1], default 1e-9).
 
     Returns
     -------
@@ -217,6 +206,6 @@ def solve_gap(
     >>> assign.tolist(), obj
     ([0, 1], 11.0)
     """
-    assign, _ = gap_solve_info(profit, weight, capacity, maximize, time_limit, solver, mip_gap)
+    assign, _ = gap_solve_info(profit, weight, capacity, maximize, time_limit, **options)
     p = np.asarray(profit, float)
     return assign, float(p[assign, np.arange(p.shape[1])].sum())

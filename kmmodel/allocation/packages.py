@@ -330,31 +330,39 @@ def _award_inputs(items, agencies, bids, commissioner, quality_floor, plan, repo
     return it, ag, b, package_table(it, commissioner)
 
 
-def build_award(
-    items: pd.DataFrame,
-    agencies: pd.DataFrame,
-    bids: pd.DataFrame,
-    budget: float | None = 550_000,
-    objective: str = "value",
-    quality_floor: float = 60.0,
-    max_packages: int | None = 2,
-    commissioner: str = "市财政局",
-    plan_deadline: float | None = None,
-    report_deadline: float | None = None,
-    *,
-    elastic: bool = False,
-) -> Model:
+def build_award(items, agencies, bids, *, elastic: bool = False, **options) -> Model:
     """Build (validate, not solve) the award MILP of :func:`assign_packages`.
 
-    Parameters are those of :func:`assign_packages`; ``elastic=True`` gives every rule a
-    slack (see :mod:`kmmodel.allocation.fitting`). ``handles["z"][k]`` is 1 when the k-th
-    eligible bid (``data["bids"]``) wins.
+    ``options`` are the keywords of :func:`assign_packages` but the solver's;
+    ``elastic=True`` gives every rule a slack (see :mod:`kmmodel.allocation.fitting`).
+    ``handles["z"][k]`` is 1 when the k-th eligible bid (``data["bids"]``) wins.
     """
-    probs = Problems(source="assign_packages")
-    check_award_options(probs, budget, objective, quality_floor, max_packages, "highs", None, 0)
+    known = dict(
+        budget=550_000,
+        objective="value",
+        quality_floor=60.0,
+        max_packages=2,
+        commissioner="市财政局",
+        plan_deadline=None,
+        report_deadline=None,
+    )
+    probs = Problems(source="build_award")
+    for name in sorted(set(options) - set(known)):
+        probs.add(f"unknown option {name!r}; expected one of {sorted(known)}", name)
+    o = known | options
+    budget, objective, max_packages = o["budget"], o["objective"], o["max_packages"]
+    check_award_options(
+        probs, budget, objective, o["quality_floor"], max_packages, "highs", None, 0
+    )
     probs.raise_if_any(DataError)
     _, _, b, _ = _award_inputs(
-        items, agencies, bids, commissioner, quality_floor, plan_deadline, report_deadline
+        items,
+        agencies,
+        bids,
+        o["commissioner"],
+        o["quality_floor"],
+        o["plan_deadline"],
+        o["report_deadline"],
     )
     return _award_model(
         b[b["eligible"]].reset_index(drop=True), budget, objective, max_packages, elastic
