@@ -57,6 +57,7 @@ import pandas as pd
 from kmmodel.allocation.fitting import DEFAULT_MIP_GAP, Model, Solution, solve_or_explain, values
 from kmmodel.allocation.inputs import check_agencies, check_bids, check_items
 from kmmodel.allocation.packages import (
+    NO_SOLVE,
     AwardResult,
     add_agency_rules,
     add_budget,
@@ -151,12 +152,18 @@ class FormationOptions:
     fixed: bool = False
 
 
-def _validate(items, agencies, item_bids, opts: FormationOptions, quality_floor, solve_opts):
-    """Validated items, agencies and item bids; every option problem listed at once."""
+def _validate(items, agencies, item_bids, opts: FormationOptions, solve_opts, eligibility):
+    """Validated items, agencies and item bids; every option problem listed at once.
+
+    ``eligibility`` = (quality_floor, commissioner, plan, report)."""
     probs = Problems(source="form_packages")
+    quality_floor, commissioner, plan, report = eligibility
+    kw = {"commissioner": commissioner, "months": (plan, report)}
     check_award_options(
-        probs, opts.budget, opts.objective, quality_floor, opts.max_packages, *solve_opts
+        probs, opts.budget, opts.objective, quality_floor, opts.max_packages, *solve_opts, **kw
     )
+    if not isinstance(opts.fixed, (bool, np.bool_)):
+        probs.add(f"expected True or False, got {opts.fixed!r}", "fixed")
     ok_n = check_whole(opts.n_packages, "n_packages", 1, probs)
     ok_lo = check_whole(opts.min_items, "min_items", 1, probs, allow_none=False)
     ok_hi = check_whole(opts.max_items, "max_items", 1, probs)
@@ -348,7 +355,8 @@ def _prepare(
     items, agencies, item_bids, opts, solve_opts, quality_floor, commissioner, plan, report
 ):
     """Validated tables, eligibility, candidate rows, slots; raises what needs no solver."""
-    it, ag, bd = _validate(items, agencies, item_bids, opts, quality_floor, solve_opts)
+    eligibility = (quality_floor, commissioner, plan, report)
+    it, ag, bd = _validate(items, agencies, item_bids, opts, solve_opts, eligibility)
     plan, report = deadlines(plan, report)
     b = _eligibility(it, ag, bd, commissioner, quality_floor, plan, report)
     labels = "item " + it["item"] + " (" + it["name_zh"].astype(str) + ")"
@@ -371,7 +379,7 @@ def build_formation(items, agencies, item_bids, *, elastic: bool = False, **opti
     over ``data["rows"]``.
     """
     opts, rest = _options(options)
-    it, _, _, x, names = _prepare(items, agencies, item_bids, opts, ("highs", None, 0.0), **rest)
+    it, _, _, x, names = _prepare(items, agencies, item_bids, opts, NO_SOLVE, **rest)
     m = _formation_model(x, it, names, opts, elastic)
     m.data["rows"] = x
     return m

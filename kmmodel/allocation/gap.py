@@ -152,6 +152,8 @@ def gap_solve_info(
     p, w, c = check_gap_input(profit, weight, capacity)
     probs = Problems(source="solve_gap")
     check_solve_options(solver, time_limit, mip_gap, probs)
+    if not isinstance(maximize, (bool, np.bool_)):
+        probs.add(f"expected True or False, got {maximize!r}", "maximize")
     probs.raise_if_any(DataError)
     m, sol = solve_or_explain(
         lambda elastic: _gap_model(p, w, c, maximize, elastic),

@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 OBJECTIVES = ("value", "price")
+NO_SOLVE = ("highs", None, 0.0)  # solver options checked by build_* (they do not solve)
 
 
 def seed_deadlines() -> tuple[float, float]:
@@ -198,9 +199,22 @@ def check_whole(value, name: str, low: int, probs: Problems, allow_none: bool = 
 
 
 def check_award_options(
-    probs: Problems, budget, objective, quality_floor, max_packages, solver, time_limit, mip_gap
+    probs: Problems,
+    budget,
+    objective,
+    quality_floor,
+    max_packages,
+    solver,
+    time_limit,
+    mip_gap,
+    *,
+    commissioner="市财政局",
+    months=(None, None),
 ) -> None:
-    """The options :func:`assign_packages` and :func:`form_packages` share."""
+    """The options :func:`assign_packages` and :func:`form_packages` share.
+
+    ``months`` are the (plan, report) deadlines [months after signing], None for the
+    seed text's."""
 
     def number(v) -> bool:
         return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
@@ -215,6 +229,11 @@ def check_award_options(
         probs.add(f"expected 0-100 points, got {quality_floor!r}", "quality_floor")
     check_whole(max_packages, "max_packages", 1, probs)
     check_solve_options(solver, time_limit, mip_gap, probs)
+    if not (isinstance(commissioner, str) and commissioner.strip()):
+        probs.add(f"expected the commissioning body's name, got {commissioner!r}", "commissioner")
+    for name, v in zip(("plan_deadline", "report_deadline"), months):
+        if v is not None and not (number(v) and math.isfinite(v) and v > 0):
+            probs.add(f"expected a positive number of months or None, got {v!r}", name)
 
 
 def deadlines(plan_deadline, report_deadline) -> tuple[float, float]:
@@ -223,11 +242,6 @@ def deadlines(plan_deadline, report_deadline) -> tuple[float, float]:
         p0, r0 = seed_deadlines()
         plan_deadline = p0 if plan_deadline is None else plan_deadline
         report_deadline = r0 if report_deadline is None else report_deadline
-    probs = Problems(source="deadlines")
-    for name, v in (("plan_deadline", plan_deadline), ("report_deadline", report_deadline)):
-        if not (isinstance(v, (int, float, np.integer, np.floating)) and v > 0):
-            probs.add(f"expected a positive number of months, got {v!r}", name)
-    probs.raise_if_any(DataError)
     return float(plan_deadline), float(report_deadline)
 
 
@@ -351,9 +365,9 @@ def build_award(items, agencies, bids, *, elastic: bool = False, **options) -> M
         probs.add(f"unknown option {name!r}; expected one of {sorted(known)}", name)
     o = known | options
     budget, objective, max_packages = o["budget"], o["objective"], o["max_packages"]
-    check_award_options(
-        probs, budget, objective, o["quality_floor"], max_packages, "highs", None, 0
-    )
+    months = (o["plan_deadline"], o["report_deadline"])
+    kw = {"commissioner": o["commissioner"], "months": months}
+    check_award_options(probs, budget, objective, o["quality_floor"], max_packages, *NO_SOLVE, **kw)
     probs.raise_if_any(DataError)
     _, _, b, _ = _award_inputs(
         items,
@@ -505,8 +519,9 @@ def assign_packages(
         package-count and budget rules conflict (elastic re-solve; minimum budget).
     """
     probs = Problems(source="assign_packages")
+    kw = {"commissioner": commissioner, "months": (plan_deadline, report_deadline)}
     check_award_options(
-        probs, budget, objective, quality_floor, max_packages, solver, time_limit, mip_gap
+        probs, budget, objective, quality_floor, max_packages, solver, time_limit, mip_gap, **kw
     )
     probs.raise_if_any(DataError)
     it, ag, b, pk = _award_inputs(
