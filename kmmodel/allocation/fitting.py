@@ -53,12 +53,16 @@ __all__ = [
     "Model",
     "OptimResult",
     "SOLVERS",
+    "Slack",
     "Solution",
     "check_solve_options",
     "make_solver",
     "minimum_budget_line",
+    "slack_lines",
+    "solution_fields",
     "solve",
     "solve_or_explain",
+    "values",
 ]
 
 SOLVERS = ("highs", "cbc")
