@@ -1,7 +1,8 @@
 """Evaluation-budget optimisation: budget allocation, package awards and the GAP.
 
 - :func:`allocate_budget` — split an evaluation budget across items (LP, or MILP
-  with a granularity), with the budget's shadow price; :func:`budget_sweep` (or
+  with a granularity), with the budget's marginal value per yuan (LP dual) and the
+  gain of the next 10,000 yuan (re-solved); :func:`budget_sweep` (or
   ``result.sweep()``) gives the budget curve.
 - :func:`assign_packages` — award bidding sub-packages to agencies under
   independence, qualification, capacity, deadline and budget rules (a GAP with
@@ -17,9 +18,12 @@
 - :class:`InfeasibleError` — raised with the rules that conflict, found by an
   elastic re-solve.
 
-Building, solving and reading results are separate steps (``build_*`` functions,
-:func:`kmmodel.allocation.solver.solve`, result dataclasses). All models are PuLP
-models solved by HiGHS (``highspy``) unless ``solver="cbc"`` is asked for.
+Building, solving and reading results are separate steps (``build_*`` functions
+returning a :class:`~kmmodel.allocation.fitting.Model`,
+:func:`kmmodel.allocation.fitting.solve`, result dataclasses), and one elastic re-solve
+explains infeasibility (:mod:`kmmodel.allocation.fitting`). All models are PuLP models
+solved by HiGHS (``highspy``, relative MIP gap 1e-9 unless ``mip_gap=`` says otherwise)
+unless ``solver="cbc"`` is asked for.
 
 Examples
 --------
