@@ -157,13 +157,21 @@ def _tidy(df: pd.DataFrame) -> pd.DataFrame:
     return df.iloc[:last].reset_index(drop=True)
 
 
-def _infer_numbers(df: pd.DataFrame, text: Iterable[str]) -> pd.DataFrame:
-    """Columns whose every non-empty cell is a number become numbers (as pandas reads)."""
+_BOOLS = {"true": True, "false": False}
+
+
+def _infer_types(df: pd.DataFrame, text: Iterable[str]) -> pd.DataFrame:
+    """Columns whose every non-empty cell is a number become numbers, and full columns of
+    ``true``/``false`` become booleans (as pandas reads a CSV)."""
     keep = set(text)
     for col in df.columns:
         if col in keep:
             continue
         s = df[col]
+        low = s.astype("string").str.lower()
+        if s.notna().all() and len(s) and low.isin(list(_BOOLS)).all():
+            df[col] = low.map(_BOOLS).astype(bool)
+            continue
         num = pd.to_numeric(s, errors="coerce")
         if num.notna().sum() == s.notna().sum() and s.notna().any():
             exact = (num % 1 == 0) & (num.abs() < 2**53)  # whole numbers an int64 holds
@@ -189,7 +197,7 @@ def read_table(
     text : bool or iterable of str
         ``True``: every cell stays text (empty -> NaN), for a validator that coerces with
         :mod:`kmmodel.tables`. ``False`` or a list of columns kept as text: other columns
-        whose every cell is a number become numbers.
+        whose every cell is a number become numbers, full ``true``/``false`` columns booleans.
     sheet : str or int, optional
         Worksheet of an ``.xlsx`` (default: the first).
 
@@ -222,7 +230,7 @@ def read_table(
     df = _tidy(df)
     if text is True:
         return df
-    return _infer_numbers(df, () if text is False else text)
+    return _infer_types(df, () if text is False else text)
 
 
 def _read_csv(file: Path, source: str) -> pd.DataFrame:
