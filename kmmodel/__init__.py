@@ -12,6 +12,7 @@ Submodules load on first use, so ``import kmmodel`` stays fast:
 - :mod:`kmmodel.correction` — force-majeure correction proposals and test bench
 - :mod:`kmmodel.monitoring` — early warning and data-distortion checks
 - :mod:`kmmodel.uncertainty`, :mod:`kmmodel.sweep` — robustness and scenario sweeps
+- :mod:`kmmodel.diagnostics` — scheme diagnostics before adoption (``diagnose``)
 - :mod:`kmmodel.plots`, :mod:`kmmodel.notebook`, :mod:`kmmodel.report` — charts with
   Chinese labels, notebook helpers, the HTML report runner
 """
@@ -31,6 +32,7 @@ _SUBMODULES = {
     "correction",
     "costbenefit",
     "datasets",
+    "diagnostics",
     "monitoring",
     "notebook",
     "paths",
@@ -48,6 +50,7 @@ _FUNCTIONS = {
     "load_scheme": "kmmodel.scheme",
     "score": "kmmodel.scoring",
     "compare": "kmmodel.scoring",
+    "diagnose": "kmmodel.diagnostics",
 }
 
 __all__ = [

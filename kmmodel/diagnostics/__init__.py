@@ -51,8 +51,24 @@ def mixed_aggregation(*args, **kwargs):
     return f(*args, **kwargs)
 
 
-def _check_args(threshold, outliers, percentiles, mixed) -> None:
+def _check_args(scheme, threshold, bounds, outliers, percentiles, mixed) -> None:
+    """Every argument problem at once (before any scoring)."""
+    from kmmodel.diagnostics.bod import parse_bounds
+    from kmmodel.errors import KmmodelError, SchemeError
+
+    if not (hasattr(scheme, "weights") and hasattr(scheme, "dimensions")):
+        raise SchemeError(f"expected a Scheme (from km.load_scheme), got {type(scheme).__name__}")
     probs = Problems(source="diagnose")
+    ind = scheme.indicators
+    used = set(ind.loc[ind["kind"] == "score", "dimension"])
+    dims = scheme.dimensions.set_index("id")["points"].astype(float)
+    dims = dims[[d for d in dims.index if d in used]]
+    try:
+        parse_bounds(bounds, dims / dims.sum(), source="bounds")
+    except KmmodelError as exc:
+        probs.extend(
+            type(p)(p.message, f"bounds{': ' + p.where if p.where else ''}") for p in exc.problems
+        )
     try:
         t = float(threshold)
         if not (0 < t <= 1):
@@ -160,10 +176,8 @@ def diagnose(
     from kmmodel.diagnostics import weights as _w
     from kmmodel.diagnostics._common import constant_columns, prepare
 
-    _check_args(threshold, outliers, percentiles, mixed)
+    _check_args(scheme, threshold, bounds, outliers, percentiles, mixed)
     inp = prepare(scheme, observations, units=units, missing=missing, source=source)
-    # weight bounds are checked before any heavy work, so a bad call fails fast
-    _bod.parse_bounds(bounds, inp.dim_points / inp.dim_points.sum(), source="bounds")
     notes: list[str] = []
     n = inp.n_units
     if n < SMALL_N:

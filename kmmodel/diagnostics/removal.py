@@ -35,6 +35,10 @@ __all__ = ["remove_one"]
 def remove_one(inp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rank change of every unit with each indicator and each dimension left out.
 
+    All variants are scored in **one** engine run: the units are stacked once per
+    variant (ids ``unit#k``), each copy ranked in its own copy of its ranking group, with
+    per-unit weights that zero the element left out.
+
     Parameters
     ----------
     inp : Inputs
@@ -51,48 +55,59 @@ def remove_one(inp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     from kmmodel.scoring import score_achievement
 
-    base_w = pd.DataFrame(
-        np.broadcast_to(inp.points.to_numpy(), inp.A.shape).copy(),
-        index=inp.A.index,
-        columns=inp.points.index,
-    )
     variants = [("indicator", c, [c], inp.dimension_of[c]) for c in inp.points.index]
     variants += [("dimension", d, inp.indicators_of(d), d) for d in inp.dimensions]
-    frames, rows = [], []
-    rank0 = inp.rank.reindex(inp.A.index).astype(int)
-    for level, name, cols, dim in variants:  # one engine run per indicator/dimension
-        w = base_w.copy()
-        w[cols] = 0.0
-        res = score_achievement(
-            inp.scheme, inp.observations, weights=w, units=inp.units, missing=inp.base.missing
-        )
-        new = res.table.set_index("unit")["rank"].reindex(inp.A.index).astype(int)
-        shift = (rank0 - new).astype(int)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "level": level,
-                    "removed": name,
-                    "unit": inp.A.index,
-                    "rank": rank0.to_numpy(),
-                    "new_rank": new.to_numpy(),
-                    "shift": shift.to_numpy(),
-                }
-            )
-        )
-        a = shift.abs()
-        rows.append(
-            {
-                "level": level,
-                "removed": name,
-                "dimension": dim,
-                "mean_abs_shift": float(a.mean()),
-                "max_abs_shift": int(a.max()),
-                "units_moved": int((a > 0).sum()),
-                "most_moved": str(a.idxmax()) if a.max() > 0 else "",
-            }
-        )
-    summary = pd.DataFrame(rows).sort_values(
+    units = inp.A.index.to_numpy(dtype=object)
+    n, m = len(units), len(variants)
+    stacked = np.array([f"{u}#{k}" for k in range(m) for u in units], dtype=object)
+    obs = inp.observations
+    o_unit = obs["unit"].astype(str).to_numpy(dtype=object)
+    big = pd.DataFrame(
+        {
+            "unit": np.concatenate([o_unit + f"#{k}" for k in range(m)]),
+            "indicator": np.tile(obs["indicator"].to_numpy(), m),
+            "value": np.tile(obs["value"].to_numpy(), m),
+        }
+    )
+    rank_by = inp.scheme.to_dict().get("rank_by") or "group"
+    grp = inp.group.reindex(inp.A.index).to_numpy(dtype=object)
+    groups = pd.DataFrame(
+        {"unit": stacked, rank_by: np.concatenate([grp + f"#{k}" for k in range(m)])}
+    )
+    W = np.tile(inp.points.to_numpy(dtype=float), (n * m, 1))
+    col = {c: j for j, c in enumerate(inp.points.index)}
+    for k, (_, _, cols, _) in enumerate(variants):
+        W[k * n : (k + 1) * n, [col[c] for c in cols]] = 0.0
+    weights = pd.DataFrame(W, index=stacked, columns=inp.points.index)
+    res = score_achievement(
+        inp.scheme, big, weights=weights, units=groups, missing=inp.base.missing,
+        source="remove-one variants",
+    )
+    new = res.table.set_index("unit")["rank"].reindex(stacked).to_numpy(dtype=int).reshape(m, n)
+    rank0 = inp.rank.reindex(inp.A.index).to_numpy(dtype=int)
+    shift = rank0[None, :] - new
+    shifts = pd.DataFrame(
+        {
+            "level": np.repeat([v[0] for v in variants], n),
+            "removed": np.repeat([v[1] for v in variants], n),
+            "unit": np.tile(units, m),
+            "rank": np.tile(rank0, m),
+            "new_rank": new.ravel(),
+            "shift": shift.ravel(),
+        }
+    )
+    a = np.abs(shift)
+    summary = pd.DataFrame(
+        {
+            "level": [v[0] for v in variants],
+            "removed": [v[1] for v in variants],
+            "dimension": [v[3] for v in variants],
+            "mean_abs_shift": a.mean(axis=1),
+            "max_abs_shift": a.max(axis=1),
+            "units_moved": (a > 0).sum(axis=1),
+            "most_moved": np.where(a.max(axis=1) > 0, units[a.argmax(axis=1)], ""),
+        }
+    ).sort_values(
         ["mean_abs_shift", "max_abs_shift", "removed"], ascending=[False, False, True], kind="stable"
     )
-    return pd.concat(frames, ignore_index=True), summary.reset_index(drop=True)
+    return shifts, summary.reset_index(drop=True)
