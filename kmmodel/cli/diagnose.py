@@ -46,7 +46,8 @@ def register(p: argparse.ArgumentParser) -> None:
         help="outlier treatment whose effect on ranks is shown",
     )
     p.add_argument(
-        "--previous", help="earlier observations (CSV or data-set name) for carry-forward imputation"
+        "--previous",
+        help="earlier observations (CSV or data-set name) for carry-forward imputation",
     )
     p.set_defaults(func=run)
 
@@ -66,7 +67,9 @@ def _check_output(target: str | None) -> Path | None:
     except ValueError:
         pass
     else:
-        raise DataError("outputs never go into data/ (inputs only); write to reports/", source=str(out))
+        raise DataError(
+            "outputs never go into data/ (inputs only); write to reports/", source=str(out)
+        )
     if out.is_dir():
         raise DataError("output is a folder; give a file name", source=str(out))
     return out
@@ -94,8 +97,18 @@ def run(args: argparse.Namespace) -> int:
         source=source,
     )
     show = d.table[
-        ["indicator", "dimension", "nominal_share", "effective_share", "max_abs_r", "partner",
-         "alpha_if_deleted", "mean_abs_shift", "outlier", "misfit"]
+        [
+            "indicator",
+            "dimension",
+            "nominal_share",
+            "effective_share",
+            "max_abs_r",
+            "partner",
+            "alpha_if_deleted",
+            "mean_abs_shift",
+            "outlier",
+            "misfit",
+        ]
     ]
     print(show.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print()

@@ -218,9 +218,7 @@ def diagnose(
     tables["pca"], tables["pca_loadings"] = comps, loads
     skipped = [d for d in inp.dimensions if len(inp.indicators_of(d)) < 2]
     if skipped:
-        notes.append(
-            "one-indicator dimension(s), no alpha or components: " + ", ".join(skipped)
-        )
+        notes.append("one-indicator dimension(s), no alpha or components: " + ", ".join(skipped))
     tables["effective_weights"] = pd.concat(
         [
             _w.effective_weights(inp.A, inp.total, inp.points, "indicator", inp.dimension_of),
@@ -232,11 +230,17 @@ def diagnose(
     ranks, summary = _rm.remove_one(inp)
     tables["remove_one"], tables["remove_one_ranks"] = summary, ranks
     o_table, o_values, o_ranks = _out.outliers(inp, method=outliers, percentiles=tuple(percentiles))
-    tables["outliers"], tables["outlier_values"], tables["outlier_ranks"] = o_table, o_values, o_ranks
+    tables["outliers"], tables["outlier_values"], tables["outlier_ranks"] = (
+        o_table,
+        o_values,
+        o_ranks,
+    )
     i_summary, i_ranks = _imp.imputation(inp, previous=previous)
     tables["imputation"], tables["imputation_ranks"] = i_summary, i_ranks
     if i_summary.empty:
-        notes.append("no observation of a scored indicator is missing: imputation cannot move ranks")
+        notes.append(
+            "no observation of a scored indicator is missing: imputation cannot move ranks"
+        )
     if mixed is not None:
         from kmmodel.diagnostics.mixing import mixed_aggregation as _mix
 

@@ -54,7 +54,9 @@ __all__ = ["benefit_of_the_doubt", "best_totals", "bod_index", "parse_bounds"]
 _TOL = 1e-9
 
 
-def parse_bounds(bounds, nominal: pd.Series, source: str = "bounds") -> tuple[np.ndarray, np.ndarray]:
+def parse_bounds(
+    bounds, nominal: pd.Series, source: str = "bounds"
+) -> tuple[np.ndarray, np.ndarray]:
     """Admissible dimension shares ``(lo, hi)`` [share 0-1] from ``bounds``.
 
     Parameters

@@ -22,7 +22,6 @@ References
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError
@@ -55,12 +54,16 @@ def imputation(inp, previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame,
     ids = [c for c in A.columns if ind.loc[c, "rule"] not in _SKIP_RULES]
     p = inp.base.points
     p = p[p["indicator"].astype(str).isin(ids)]
-    V = p.pivot_table(index="unit", columns="indicator", values="value", aggfunc="first", observed=True)
+    V = p.pivot_table(
+        index="unit", columns="indicator", values="value", aggfunc="first", observed=True
+    )
     V.index, V.columns = V.index.astype(str), V.columns.astype(str)
     V = V.reindex(index=A.index, columns=ids).astype(float)
     gaps = V.isna()
     n_missing = int(gaps.to_numpy().sum())
-    ranks = pd.DataFrame({"unit": A.index, "group": inp.group.to_numpy(), "rank": inp.rank.to_numpy()})
+    ranks = pd.DataFrame(
+        {"unit": A.index, "group": inp.group.to_numpy(), "rank": inp.rank.to_numpy()}
+    )
     cols = ["method", "n_missing", "n_filled", "units_moved", "max_abs_shift", "mean_abs_shift"]
     if n_missing == 0:
         return pd.DataFrame(columns=cols), ranks
@@ -68,8 +71,12 @@ def imputation(inp, previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame,
     med = V.groupby(inp.group.reindex(A.index).to_numpy()).transform("median")
     fills["group_median"] = V.where(~gaps, med)
     if previous is not None:
-        if not isinstance(previous, pd.DataFrame) or not {"unit", "indicator", "value"} <= set(previous.columns):
-            raise DataError("previous observations need columns unit, indicator, value", source="previous")
+        if not isinstance(previous, pd.DataFrame) or not {"unit", "indicator", "value"} <= set(
+            previous.columns
+        ):
+            raise DataError(
+                "previous observations need columns unit, indicator, value", source="previous"
+            )
         prev = previous.assign(
             unit=previous["unit"].astype(str),
             indicator=previous["indicator"].astype(str),
@@ -89,7 +96,13 @@ def imputation(inp, previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame,
             extra = filled.dropna().rename("value").reset_index()
             extra.columns = ["unit", "indicator", "value"]
             obs = pd.concat([inp.observations, extra], ignore_index=True)
-            res = score(inp.scheme, obs, units=inp.units, missing=inp.base.missing, source=f"{name} imputation")
+            res = score(
+                inp.scheme,
+                obs,
+                units=inp.units,
+                missing=inp.base.missing,
+                source=f"{name} imputation",
+            )
         r = res.table.set_index("unit")["rank"].reindex(A.index).astype(int)
         ranks[f"rank_{name}"] = r.to_numpy()
         shift = (ranks["rank"] - ranks[f"rank_{name}"]).abs()

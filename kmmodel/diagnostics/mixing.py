@@ -36,7 +36,9 @@ def _aggregate(A: np.ndarray, w: np.ndarray, method: str) -> np.ndarray:
     return aggregate(A, w, method)
 
 
-def mixed_aggregation(scheme, observations, methods: dict, *, units=None, missing=None, source="observations"):
+def mixed_aggregation(
+    scheme, observations, methods: dict, *, units=None, missing=None, source="observations"
+):
     """Score with some dimensions aggregating their indicators differently.
 
     Parameters
@@ -59,9 +61,8 @@ def mixed_aggregation(scheme, observations, methods: dict, *, units=None, missin
     DataError
         Unknown dimensions or methods (all listed at once).
     """
-    from kmmodel.scoring import compare, score, score_achievement
-
     from kmmodel.diagnostics._common import prepare
+    from kmmodel.scoring import compare, score_achievement
 
     inp = prepare(scheme, observations, units=units, missing=missing, source=source)
     probs = Problems(source="methods")
@@ -71,7 +72,9 @@ def mixed_aggregation(scheme, observations, methods: dict, *, units=None, missin
         if d not in inp.dimensions:
             probs.add(f"unknown dimension {d!r}; expected one of {inp.dimensions}")
         if m not in METHODS:
-            probs.add(f"unknown aggregation {m!r}; expected one of {', '.join(METHODS)}", f"dimension {d}")
+            probs.add(
+                f"unknown aggregation {m!r}; expected one of {', '.join(METHODS)}", f"dimension {d}"
+            )
     probs.raise_if_any(DataError)
     over = pd.DataFrame(np.nan, index=inp.A.index, columns=inp.A.columns)
     for d, m in methods.items():

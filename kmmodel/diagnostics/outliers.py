@@ -87,7 +87,9 @@ def _values(inp) -> pd.DataFrame:
     ids = [c for c in inp.points.index if ind.loc[c, "rule"] in TREATED_RULES]
     p = inp.base.points
     p = p[p["indicator"].astype(str).isin(ids)]
-    V = p.pivot_table(index="unit", columns="indicator", values="value", aggfunc="first", observed=True)
+    V = p.pivot_table(
+        index="unit", columns="indicator", values="value", aggfunc="first", observed=True
+    )
     V.index = V.index.astype(str)
     V.columns = V.columns.astype(str)
     return V.reindex(index=inp.A.index, columns=ids).astype(float)
@@ -135,7 +137,9 @@ def outliers(
     for c in V.columns:  # one pass per indicator (tens), vectorised over units
         x = V[c].to_numpy()
         s, k = skew_kurtosis(x)
-        flagged = bool(np.isfinite(s) and np.isfinite(k) and abs(s) >= skew_thresh and k >= kurt_thresh)
+        flagged = bool(
+            np.isfinite(s) and np.isfinite(k) and abs(s) >= skew_thresh and k >= kurt_thresh
+        )
         if method == "skew_kurtosis" and flagged:
             t, changed = winsorise(x, winmax, skew_thresh, kurt_thresh)
         elif method == "percentile" and np.isfinite(x).sum() >= 2:
@@ -155,7 +159,9 @@ def outliers(
                 "treated_units": ", ".join(V.index[changed]),
             }
         )
-    table = pd.DataFrame(rows, columns=["indicator", "skew", "kurtosis", "flagged", "n_treated", "treated_units"])
+    table = pd.DataFrame(
+        rows, columns=["indicator", "skew", "kurtosis", "flagged", "n_treated", "treated_units"]
+    )
     diff = (T != V) & V.notna()
     u, i = np.nonzero(diff.to_numpy())
     values = pd.DataFrame(
@@ -173,11 +179,15 @@ def outliers(
 
     obs = inp.observations.copy()
     key = obs["unit"].astype(str) + "\x1f" + obs["indicator"].astype(str)
-    new = pd.Series(values["treated_value"].to_numpy(), index=values["unit"] + "\x1f" + values["indicator"])
+    new = pd.Series(
+        values["treated_value"].to_numpy(), index=values["unit"] + "\x1f" + values["indicator"]
+    )
     hit = key.isin(new.index)
     obs["value"] = obs["value"].astype(object)
     obs.loc[hit, "value"] = key[hit].map(new).to_numpy()
-    res = score(inp.scheme, obs, units=inp.units, missing=inp.base.missing, source="treated observations")
+    res = score(
+        inp.scheme, obs, units=inp.units, missing=inp.base.missing, source="treated observations"
+    )
     new_rank = res.table.set_index("unit")["rank"].reindex(inp.A.index).astype(int)
     ranks = pd.DataFrame(
         {

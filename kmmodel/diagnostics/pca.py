@@ -84,11 +84,7 @@ def pca_summary(A: pd.DataFrame, dimension_of: pd.Series) -> tuple[pd.DataFrame,
         if k < 2:
             continue
         bound = (1 + np.sqrt(k / n)) ** 2 if n else np.nan
-        note = (
-            f"n = {n} units for {k} indicators: descriptive only"
-            if n < 5 * k
-            else ""
-        )
+        note = f"n = {n} units for {k} indicators: descriptive only" if n < 5 * k else ""
         if len(used) < len(cols):
             dropped = sorted(set(cols) - set(used))
             note = (note + "; " if note else "") + f"constant, left out: {', '.join(dropped)}"

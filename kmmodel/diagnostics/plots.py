@@ -42,7 +42,9 @@ def bod(d, ax=None):
     ax.scatter(b["nominal_total"], y, label="名义总分", zorder=3)
     ax.scatter(b["bod_total"], y, marker="D", label="最有利权重下的总分", zorder=3)
     first = b["can_be_first"].to_numpy()
-    ax.scatter(b["bod_total"][first], y[first], marker="*", s=90, color="gold", label="可排第一", zorder=4)
+    ax.scatter(
+        b["bod_total"][first], y[first], marker="*", s=90, color="gold", label="可排第一", zorder=4
+    )
     ax.set_yticks(y, b["unit"])
     ax.set_xlabel("维度得分合计 [分]")
     ax.set_title("BoD 模型：各单位自选最有利权重时的最好成绩")
@@ -57,7 +59,9 @@ def remove_one(d, ax=None):
     y = np.arange(len(r))
     ax.barh(y, r["mean_abs_shift"], color=np.where(r["level"] == "dimension", "C1", "C0"))
     ax.scatter(r["max_abs_shift"], y, marker="|", color="k", s=80, label="最大变动")
-    ax.set_yticks(y, [f"{a}（维度）" if lv == "dimension" else a for a, lv in zip(r["removed"], r["level"])])
+    ax.set_yticks(
+        y, [f"{a}（维度）" if lv == "dimension" else a for a, lv in zip(r["removed"], r["level"])]
+    )
     ax.set_xlabel("排名平均变动 [位]")
     ax.set_title("逐一剔除指标 / 维度后的排名变动")
     ax.legend(fontsize=7)

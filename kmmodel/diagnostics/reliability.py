@@ -87,9 +87,7 @@ def alpha_if_deleted(X: pd.DataFrame) -> pd.DataFrame:
                 if rest.shape[1] and len(Xc) > 2 and Xc[c].std() > 0 and rest.sum(axis=1).std() > 0
                 else np.nan
             )
-        rows.append(
-            {"indicator": c, "alpha_if_deleted": cronbach_alpha(rest), "item_rest_r": r}
-        )
+        rows.append({"indicator": c, "alpha_if_deleted": cronbach_alpha(rest), "item_rest_r": r})
     return pd.DataFrame(rows)
 
 

@@ -30,8 +30,6 @@ import pandas as pd
 __all__ = ["remove_one"]
 
 
-
-
 def remove_one(inp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rank change of every unit with each indicator and each dimension left out.
 
@@ -80,7 +78,11 @@ def remove_one(inp) -> tuple[pd.DataFrame, pd.DataFrame]:
         W[k * n : (k + 1) * n, [col[c] for c in cols]] = 0.0
     weights = pd.DataFrame(W, index=stacked, columns=inp.points.index)
     res = score_achievement(
-        inp.scheme, big, weights=weights, units=groups, missing=inp.base.missing,
+        inp.scheme,
+        big,
+        weights=weights,
+        units=groups,
+        missing=inp.base.missing,
         source="remove-one variants",
     )
     new = res.table.set_index("unit")["rank"].reindex(stacked).to_numpy(dtype=int).reshape(m, n)
@@ -108,6 +110,8 @@ def remove_one(inp) -> tuple[pd.DataFrame, pd.DataFrame]:
             "most_moved": np.where(a.max(axis=1) > 0, units[a.argmax(axis=1)], ""),
         }
     ).sort_values(
-        ["mean_abs_shift", "max_abs_shift", "removed"], ascending=[False, False, True], kind="stable"
+        ["mean_abs_shift", "max_abs_shift", "removed"],
+        ascending=[False, False, True],
+        kind="stable",
     )
     return shifts, summary.reset_index(drop=True)

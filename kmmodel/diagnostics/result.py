@@ -71,7 +71,11 @@ class Diagnostics:
                 "effective_share": ew["eta2_share"].to_numpy(),
                 "r_total": st["r_total"].reindex(ids).to_numpy(),
                 "max_abs_r": absr.max(axis=1).reindex(ids).to_numpy(),
-                "partner": absr.fillna(-1).idxmax(axis=1).where(absr.notna().any(axis=1), "").reindex(ids).to_numpy(),
+                "partner": absr.fillna(-1)
+                .idxmax(axis=1)
+                .where(absr.notna().any(axis=1), "")
+                .reindex(ids)
+                .to_numpy(),
                 "alpha_if_deleted": aid["alpha_if_deleted"].reindex(ids).to_numpy(),
                 "mean_abs_shift": ro["mean_abs_shift"].reindex(ids).to_numpy(),
                 "max_abs_shift": ro["max_abs_shift"].reindex(ids).to_numpy(),
@@ -102,14 +106,22 @@ class Diagnostics:
         bod = self.tables["bod"]
         ro = self.tables["remove_one"]
         top = ro.iloc[0] if len(ro) else None
-        moved = f"{top['removed']} (mean {top['mean_abs_shift']:.1f} places)" if top is not None else "n/a"
+        moved = (
+            f"{top['removed']} (mean {top['mean_abs_shift']:.1f} places)"
+            if top is not None
+            else "n/a"
+        )
         return (
             f"{self.scheme.name}: {self.n_units} units, {len(t)} indicators; "
             f"{len(self.redundant_pairs)} pair(s) |r| ≥ {self.threshold:g}; {alpha}; "
             f"effective vs nominal share differs most for {worst} ({100 * gap.max():.1f} pp); "
             f"{int(bod['can_be_first'].sum())} unit(s) first under some admissible weighting; "
             f"removal moving ranks most: {moved}; {int(t['outlier'].sum())} outlying indicator(s)"
-            + ("; small sample: read correlations and components as descriptive" if self.n_units < 30 else "")
+            + (
+                "; small sample: read correlations and components as descriptive"
+                if self.n_units < 30
+                else ""
+            )
         )
 
     def verdict(self) -> str:
@@ -124,7 +136,9 @@ class Diagnostics:
             f"On {self.n_units} units the {len(t)} scored indicators of {self.scheme.name} show "
             + (
                 f"{len(red)} redundant pair(s) (|r| ≥ {self.threshold:g}: "
-                + ", ".join(f"{a}–{b}" for a, b in red[["indicator_a", "indicator_b"]].head(3).to_numpy())
+                + ", ".join(
+                    f"{a}–{b}" for a, b in red[["indicator_a", "indicator_b"]].head(3).to_numpy()
+                )
                 + ")"
                 if len(red)
                 else f"no redundant pair (|r| ≥ {self.threshold:g})"
@@ -156,7 +170,10 @@ class Diagnostics:
         firsts = bod.groupby("group")["can_be_first"].sum()
         parts.append(
             "Under the declared weight bounds "
-            + ", ".join(f"{int(n)} of {int((bod['group'] == g).sum())} units in {g}" for g, n in firsts.items())
+            + ", ".join(
+                f"{int(n)} of {int((bod['group'] == g).sum())} units in {g}"
+                for g, n in firsts.items()
+            )
             + " could come first with weights of their own choosing"
             + f"; the largest best-case gain is {bod['gain'].max():.1f} points."
         )
@@ -211,4 +228,6 @@ class Diagnostics:
         return path
 
     def __repr__(self) -> str:
-        return f"Diagnostics({self.scheme.id!r}, {self.n_units} units, {len(self.table)} indicators)"
+        return (
+            f"Diagnostics({self.scheme.id!r}, {self.n_units} units, {len(self.table)} indicators)"
+        )

@@ -112,7 +112,8 @@ def effective_weights(
             "level": level,
             "id": list(X.columns),
             "dimension": (
-                dimension_of.reindex(X.columns).to_numpy() if dimension_of is not None
+                dimension_of.reindex(X.columns).to_numpy()
+                if dimension_of is not None
                 else list(X.columns)
             ),
             "points": w.to_numpy(),
