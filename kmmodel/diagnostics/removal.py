@@ -8,8 +8,8 @@ others rescaled to the scheme total. Every variant is re-scored by the engine
 bonus/penalty items, the scheme's aggregation, grade caps and ranking groups apply
 exactly as in the scheme.
 
-Invariants the tests check: leaving out an indicator that duplicates another of its
-dimension changes nothing; leaving out a dimension that does not vary across units
+Invariants the tests check: leaving out an indicator equal to the weighted mean of the
+rest of its dimension (e.g. a copy of the only other one) changes nothing; leaving out a dimension that does not vary across units
 (or a one-indicator dimension whose indicator is constant) shifts every total by an
 increasing affine map, so no rank changes. Removing a *constant* indicator from a
 dimension with others *can* move ranks: its siblings' weights grow, and that is the
