@@ -131,7 +131,9 @@ def test_pca_two_indicators_analytic():
 
 def test_pca_matches_numpy_eigh_of_correlation():
     rng = np.random.default_rng(1)
-    X = pd.DataFrame(rng.standard_normal((30, 4)) @ rng.standard_normal((4, 4)), columns=list("abcd"))
+    X = pd.DataFrame(
+        rng.standard_normal((30, 4)) @ rng.standard_normal((4, 4)), columns=list("abcd")
+    )
     eig, L, _, _ = pca.pca(X)
     w, V = np.linalg.eigh(np.corrcoef(X.to_numpy(), rowvar=False))
     np.testing.assert_allclose(eig, w[::-1], atol=1e-10)
@@ -145,7 +147,9 @@ def test_pca_matches_numpy_eigh_of_correlation():
 def factorial(k: int) -> pd.DataFrame:
     """2^k full factorial on {0.2, 0.8}: orthogonal columns, equal variance."""
     rows = list(itertools.product([0.2, 0.8], repeat=k))
-    return pd.DataFrame(rows, index=[f"u{i:02d}" for i in range(len(rows))], columns=[f"x{j}" for j in range(k)])
+    return pd.DataFrame(
+        rows, index=[f"u{i:02d}" for i in range(len(rows))], columns=[f"x{j}" for j in range(k)]
+    )
 
 
 def test_effective_equal_nominal_for_independent_equal_variance_equal_weights():
@@ -279,12 +283,18 @@ def test_remove_one_stacked_equals_one_engine_run_per_variant(shipped):
     long_ = d.tables["remove_one_ranks"]
     for removed in ["hotline_days", "party_conduct", "common"]:
         W = W0.copy()
-        cols = [removed] if removed in W.columns else list(s.indicators.query("dimension == @removed and kind == 'score'")["id"])
+        cols = (
+            [removed]
+            if removed in W.columns
+            else list(s.indicators.query("dimension == @removed and kind == 'score'")["id"])
+        )
         W[cols] = 0.0
         r = score_achievement(s, o, weights=W).table.set_index("unit")["rank"]
         got = long_[long_["removed"] == removed].set_index("unit")["new_rank"]
         assert got.reindex(r.index).tolist() == r.tolist(), removed
-        assert (rank0.reindex(got.index) - got).tolist() == long_[long_["removed"] == removed]["shift"].tolist()
+        assert (rank0.reindex(got.index) - got).tolist() == long_[long_["removed"] == removed][
+            "shift"
+        ].tolist()
 
 
 def test_mixed_aggregation_weakest_link_for_one_dimension(shipped):
@@ -295,7 +305,9 @@ def test_mixed_aggregation_weakest_link_for_one_dimension(shipped):
     common = list(s.indicators.query("dimension == 'common' and kind == 'score'")["id"])
     t = res.table.set_index("unit")
     ok = ~t["vetoed"]
-    np.testing.assert_allclose(t.loc[ok, "common"], 20 * A.loc[t.index[ok], common].min(axis=1), atol=1e-9)
+    np.testing.assert_allclose(
+        t.loc[ok, "common"], 20 * A.loc[t.index[ok], common].min(axis=1), atol=1e-9
+    )
     # other dimensions untouched
     b = base.table.set_index("unit")
     np.testing.assert_allclose(t["key"], b.loc[t.index, "key"], atol=1e-12)
@@ -355,7 +367,11 @@ def test_outlier_treatment_reaches_the_ranks():
     r = d.tables["outlier_ranks"].set_index("unit")
     # u11 led with 50 * 1.0 + 50 * 0.1 = 55 points; winsorised to 0.2 it has 15, below
     # u10's 50 * 0.2 + 50 * (0.9 - 0.8 * 10 / 11) = 18.6, so it drops from 1st to 12th
-    assert (r.loc["u11", "rank"], r.loc["u11", "treated_rank"], r.loc["u11", "shift"]) == (1, 12, -11)
+    assert (r.loc["u11", "rank"], r.loc["u11", "treated_rank"], r.loc["u11", "shift"]) == (
+        1,
+        12,
+        -11,
+    )
     p = km.diagnose(s, long(A), outliers="percentile", percentiles=(0.1, 0.9))
     assert p.tables["outliers"]["n_treated"].sum() > 0
     n = km.diagnose(s, long(A), outliers="none")
@@ -367,7 +383,9 @@ def test_outlier_treatment_reaches_the_ranks():
 
 def test_imputation_methods():
     rng = np.random.default_rng(4)
-    A = pd.DataFrame(rng.uniform(0.1, 0.9, (10, 3)), index=[f"u{i}" for i in range(10)], columns=["a", "b", "c"])
+    A = pd.DataFrame(
+        rng.uniform(0.1, 0.9, (10, 3)), index=[f"u{i}" for i in range(10)], columns=["a", "b", "c"]
+    )
     obs = long(A)
     gap = obs[(obs["unit"] == "u3") & (obs["indicator"] == "b")].index
     prev = obs.assign(value=obs["value"] * 0 + 0.99)  # last year everyone had 0.99
@@ -420,7 +438,9 @@ def test_bad_observations_are_reported_by_the_engine():
 
 def test_constant_indicator_is_flagged_not_fatal():
     rng = np.random.default_rng(2)
-    A = pd.DataFrame(rng.uniform(0.1, 0.9, (8, 3)), index=[f"u{i}" for i in range(8)], columns=["a", "b", "c"])
+    A = pd.DataFrame(
+        rng.uniform(0.1, 0.9, (8, 3)), index=[f"u{i}" for i in range(8)], columns=["a", "b", "c"]
+    )
     A["c"] = 0.5
     s = make_scheme({"d": [("a", 40), ("b", 30)], "e": [("c", 30)]})
     d = km.diagnose(s, long(A))

@@ -74,7 +74,9 @@ def test_removing_a_constant_dimension_changes_no_rank(seed, level):
     A = achievements(seed, 10, ["a", "b", "c", "z1", "z2"])
     A["z1"] = level
     A["z2"] = 1 - level
-    s = make_scheme({"d1": [("a", 30), ("b", 20)], "d2": [("c", 30)], "z": [("z1", 10), ("z2", 10)]})
+    s = make_scheme(
+        {"d1": [("a", 30), ("b", 20)], "d2": [("c", 30)], "z": [("z1", 10), ("z2", 10)]}
+    )
     d = km.diagnose(s, long(A))
     ro = d.tables["remove_one"].set_index("removed")
     assert ro.loc["z", "max_abs_shift"] == 0  # every total shifts by the same affine map
