@@ -163,21 +163,11 @@ def frontier(S: np.ndarray) -> np.ndarray:
     return keep
 
 
-def bod_index(S: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Benefit-of-the-doubt index of every row of ``S`` against the others [share 0-1].
-
-    max v.s_u  s.t.  v.s_j <= 1 (j on the frontier),  lo*sum(v) <= v <= hi*sum(v),  v >= 0,
-    for all units at once as one block-diagonal LP (the constraint block is the same for
-    every unit; only the objective differs).
-    """
+def _index_lp(S: np.ndarray, F: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """max v.s_u s.t. v.s_j <= 1 (rows of F), lo sum(v) <= v <= hi sum(v), v >= 0; all u at once."""
     from scipy.optimize import linprog
 
     n, k = S.shape
-    if n == 0:
-        return np.zeros(0)
-    if not (S > _TOL).any():
-        return np.ones(n)  # everyone scores 0: all tied first
-    F = S[frontier(S)]
     # variables per unit: v_1..v_k, lam (= sum v)
     T = sp.vstack(
         [
@@ -204,6 +194,31 @@ def bod_index(S: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         raise InfeasibleError(f"benefit-of-the-doubt index LP: {res.message}")
     V = res.x.reshape(n, k + 1)[:, :k]
     return np.minimum((V * S).sum(axis=1), 1.0).clip(0.0)
+
+
+def bod_index(S: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Benefit-of-the-doubt index of every row of ``S`` against the others [share 0-1].
+
+    max v.s_u  s.t.  v.s_j <= 1 for every unit j,  lo*sum(v) <= v <= hi*sum(v),  v >= 0
+    (Cherchye et al. 2007 with assurance-region restrictions), all units in one
+    block-diagonal LP. Two exact reductions keep it small: only units on the Pareto
+    frontier can be the best unit under a weighting, so a first LP scores the frontier
+    against itself; only the frontier units that reach 1 (those first under some
+    admissible weighting) can bind anyone's constraints, so the second LP — for every
+    unit — carries those rows alone.
+    """
+    n, k = S.shape
+    if n == 0:
+        return np.zeros(0)
+    if not (S > _TOL).any():
+        return np.ones(n)  # everyone scores 0: all tied first
+    front = np.flatnonzero(frontier(S))
+    F = S[front]
+    idx_f = _index_lp(F, F, lo, hi)
+    best = F[idx_f >= 1 - 1e-7]
+    out = _index_lp(S, best, lo, hi)
+    out[front] = np.maximum(out[front], idx_f)  # the same LP optimum; keep the frontier's
+    return out
 
 
 def benefit_of_the_doubt(

@@ -1,10 +1,10 @@
 """Principal components per dimension: variance explained and loadings.
 
-PCA of the indicators' standardised achievements (the correlation matrix), per dimension
-and for all scored indicators, by singular value decomposition of the standardised data
-(numpy). Loadings are the correlations of each indicator with each component
-(eigenvector x sqrt(eigenvalue)); each component's sign is set so its loadings sum to a
-positive number.
+PCA of the indicators' standardised achievements, per dimension and for all scored
+indicators, by the symmetric eigendecomposition of their correlation matrix (numpy
+``eigh``; the tests check it against the SVD of the standardised data). Loadings are the
+correlations of each indicator with each component (eigenvector x sqrt(eigenvalue));
+each component's sign is set so its loadings sum to a positive number.
 
 What 18 units can and cannot show: with n units and k indicators the eigenvalues of a
 sample correlation matrix scatter widely around the population values even when the
@@ -55,9 +55,9 @@ def pca(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int, list[str]]:
     if len(used) < 1 or n < 2:
         return np.zeros(0), np.zeros((len(used), 0)), n, used
     Z = ((Xc[used] - Xc[used].mean()) / sd[used]).to_numpy()
-    _, s, Vt = np.linalg.svd(Z, full_matrices=False)
-    eig = s**2 / (n - 1)
-    load = Vt.T * s / np.sqrt(n - 1)  # = eigenvector * sqrt(eigenvalue)
+    w, V = np.linalg.eigh(Z.T @ Z / (n - 1))  # the correlation matrix: k x k, cheap for any n
+    eig = np.clip(w[::-1], 0.0, None)
+    load = V[:, ::-1] * np.sqrt(eig)  # = eigenvector * sqrt(eigenvalue)
     sign = np.where(load.sum(axis=0) < 0, -1.0, 1.0)
     return eig, load * sign, n, used
 

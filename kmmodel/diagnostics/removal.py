@@ -59,10 +59,12 @@ def remove_one(inp) -> tuple[pd.DataFrame, pd.DataFrame]:
     n, m = len(units), len(variants)
     stacked = np.array([f"{u}#{k}" for k in range(m) for u in units], dtype=object)
     obs = inp.observations
-    o_unit = obs["unit"].astype(str).to_numpy(dtype=object)
+    pos = pd.Index(units).get_indexer(obs["unit"].astype(str))
+    codes = (np.arange(m)[:, None] * n + pos[None, :]).ravel()
     big = pd.DataFrame(
         {
-            "unit": np.concatenate([o_unit + f"#{k}" for k in range(m)]),
+            # categorical ids: the engine factorises codes, not 2-million strings
+            "unit": pd.Categorical.from_codes(codes, categories=stacked),
             "indicator": np.tile(obs["indicator"].to_numpy(), m),
             "value": np.tile(obs["value"].to_numpy(), m),
         }
