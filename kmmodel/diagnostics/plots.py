@@ -27,7 +27,7 @@ def weights(d, ax=None):
     for r in t.itertuples():
         ax.annotate(r.indicator, (r.nominal_share, r.effective_share), fontsize=6, alpha=0.8)
     ax.set_xlabel("名义权重（分值占比）")
-    ax.set_ylabel("有效权重（相关比 η² 归一）")
+    ax.set_ylabel("有效权重（相关比 η² 归一化）")
     ax.set_title("名义权重与有效权重")
     ax.legend(fontsize=7)
     return ax
