@@ -469,6 +469,8 @@ def test_to_excel_round_trip(shipped, tmp_path):
     back = pd.read_excel(path, sheet_name=None)
     assert "indicators" in back and "bod" in back and "remove_one" in back
     assert back["indicators"]["indicator"].tolist() == d.table["indicator"].tolist()
+    again = d.to_excel(tmp_path / "again.xlsx")
+    assert again.read_bytes() == path.read_bytes()  # byte-identical for the same result
 
 
 def test_lazy_import():

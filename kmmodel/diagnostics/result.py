@@ -211,8 +211,15 @@ class Diagnostics:
 
     # --- export ------------------------------------------------------------------
     def to_excel(self, path) -> Path:
-        """Write the headline table and every table to one workbook (one sheet each)."""
+        """Write the headline table and every table to one workbook (one sheet each).
+
+        The same result gives a byte-identical file (fixed document dates and zip
+        timestamps); the file is replaced atomically.
+        """
+        import datetime as dt
         import io
+        import re
+        import zipfile
 
         from kmmodel.report.atomic import atomic_write_bytes
 
@@ -223,8 +230,22 @@ class Diagnostics:
             for name, frame in self.tables.items():
                 keep_index = name.startswith("correlation_")
                 frame.to_excel(xl, sheet_name=name[:31], index=keep_index)
+            stamp = dt.datetime(2000, 1, 1)
+            xl.book.properties.created = stamp
+            xl.book.properties.modified = stamp
+        out = io.BytesIO()
+        with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for item in zin.infolist():
+                info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                data = zin.read(item.filename)
+                if item.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                    data = re.sub(
+                        rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data
+                    )
+                zout.writestr(info, data)
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(path, buf.getvalue())
+        atomic_write_bytes(path, out.getvalue())
         return path
 
     def __repr__(self) -> str:
