@@ -44,6 +44,23 @@ __all__ = ["Diagnostics", "diagnose", "mixed_aggregation"]
 SMALL_N = 30
 
 
+def small_sample_note(n: int) -> str:
+    """What ``n`` units can and cannot support, in words."""
+    exact = "Remove-one, benefit-of-the-doubt and treatment effects are exact for these units."
+    if n <= 4:
+        return (
+            f"small sample: {n} units. Correlations, alpha and components of so few units carry "
+            f"no inferential weight (a Fisher-z interval needs more than 4); read them as "
+            f"arithmetic only. {exact}"
+        )
+    se = (n - 3) ** -0.5
+    return (
+        f"small sample: {n} units. A correlation's standard error is about {se:.2f} (Fisher z), "
+        f"so |r| below about {min(2 * se, 1):.2f} cannot be told from 0; principal components "
+        f"and alpha describe these units only. {exact}"
+    )
+
+
 def mixed_aggregation(*args, **kwargs):
     """See :func:`kmmodel.diagnostics.mixing.mixed_aggregation`."""
     from kmmodel.diagnostics.mixing import mixed_aggregation as f
@@ -181,12 +198,7 @@ def diagnose(
     notes: list[str] = []
     n = inp.n_units
     if n < SMALL_N:
-        notes.append(
-            f"small sample: {n} units. A correlation's standard error is about "
-            f"{1 / (max(n - 3, 1)) ** 0.5:.2f} (Fisher z), so |r| < {2 / (max(n - 3, 1)) ** 0.5:.2f} "
-            "cannot be told from 0; principal components and alpha describe these units only. "
-            "Remove-one, benefit-of-the-doubt and treatment effects are exact for these units."
-        )
+        notes.append(small_sample_note(n))
     const = constant_columns(inp.A)
     if const:
         notes.append(

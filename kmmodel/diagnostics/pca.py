@@ -85,6 +85,8 @@ def pca_summary(A: pd.DataFrame, dimension_of: pd.Series) -> tuple[pd.DataFrame,
             continue
         bound = (1 + np.sqrt(k / n)) ** 2 if n else np.nan
         note = f"n = {n} units for {k} indicators: descriptive only" if n < 5 * k else ""
+        if n <= k:
+            note += f"; at most {n - 1} non-zero eigenvalues with {n} units"
         if len(used) < len(cols):
             dropped = sorted(set(cols) - set(used))
             note = (note + "; " if note else "") + f"constant, left out: {', '.join(dropped)}"

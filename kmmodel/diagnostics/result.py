@@ -189,11 +189,17 @@ class Diagnostics:
             if n_out
             else "No indicator fails the skewness/kurtosis test."
         )
-        parts.append(
-            f"With {self.n_units} units these are descriptions of this sample: correlations carry "
-            f"a standard error near {1 / np.sqrt(max(self.n_units - 3, 1)):.2f} (Fisher z), and the "
-            "components are not evidence of latent factors."
-        )
+        if self.n_units < 30:
+            se = (
+                f"correlations carry a standard error near {(self.n_units - 3) ** -0.5:.2f} "
+                "(Fisher z)"
+                if self.n_units > 4
+                else "correlations of so few units carry no inferential weight"
+            )
+            parts.append(
+                f"With {self.n_units} units these are descriptions of this sample: {se}, and "
+                "the components are not evidence of latent factors."
+            )
         return " ".join(parts)
 
     # --- charts ------------------------------------------------------------------
