@@ -480,3 +480,12 @@ def test_lazy_import():
     code = "import sys, kmmodel; kmmodel.diagnose; print('scipy' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_three_units_are_diagnosed_with_the_caveat_in_words():
+    s = km.scheme.shipped("kunming_2025")
+    o = km.datasets.load("observations_2025")
+    d = km.diagnose(s, o[o["unit"].isin(["wuhua", "panlong", "guandu"])])
+    assert "no inferential weight" in d.notes[0] and "no inferential weight" in d.verdict()
+    key = d.tables["pca"].query("dimension == 'key'")["note"].iloc[0]
+    assert "at most 2 non-zero eigenvalues" in key
