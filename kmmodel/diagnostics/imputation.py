@@ -13,6 +13,9 @@ own missing policy):
     the unit's value for the same indicator in ``previous`` (e.g. last year's
     observations), where there is one; cells still missing follow the scheme's policy.
 
+Grade indicators are not imputed (a median of grade positions need not be a grade);
+their gaps follow the scheme's policy in every variant.
+
 References
 ----------
 .. [1] OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, Part I step 3
@@ -59,7 +62,12 @@ def imputation(inp, previous: pd.DataFrame | None = None) -> tuple[pd.DataFrame,
     )
     V.index, V.columns = V.index.astype(str), V.columns.astype(str)
     V = V.reindex(index=A.index, columns=ids).astype(float)
-    gaps = V.isna()
+    # gaps as the engine saw them (its own status), not merely NaN values
+    St = p.assign(gap=p["status"].astype(str).isin(["missing", "excluded"])).pivot_table(
+        index="unit", columns="indicator", values="gap", aggfunc="first", observed=True
+    )
+    St.index, St.columns = St.index.astype(str), St.columns.astype(str)
+    gaps = St.reindex(index=A.index, columns=ids).fillna(False).astype(bool)
     n_missing = int(gaps.to_numpy().sum())
     ranks = pd.DataFrame(
         {"unit": A.index, "group": inp.group.to_numpy(), "rank": inp.rank.to_numpy()}

@@ -91,7 +91,9 @@ def indicator_structure(
         indicator, dimension, r_own_dimension, r_total, best_other_dimension,
         r_best_other [-1 to 1] and ``misfit`` (True when the indicator correlates more
         with another dimension's score than with its own — COINr's and the JRC audits'
-        sign that it may sit in the wrong dimension).
+        sign that it may sit in the wrong dimension). The own-dimension score contains
+        the indicator itself, so ``r_own_dimension`` is inflated (most in small
+        dimensions) and the flag errs on the side of not firing.
     """
     Dn = D.add_prefix("dim:")
     r = _corr_with(A, pd.concat([Dn, total.rename("total")], axis=1))
