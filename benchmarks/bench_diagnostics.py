@@ -23,8 +23,6 @@ def pulp_per_unit(S: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Best weighted score of each row with one PuLP model (HiGHS) per unit."""
     import pulp
 
-    from kmmodel.allocation.solver import make_solver
-
     out = np.empty(len(S))
     k = S.shape[1]
     for u in range(len(S)):  # the per-unit loop being measured
@@ -32,7 +30,7 @@ def pulp_per_unit(S: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         w = [pulp.LpVariable(f"w{d}", lo[d], hi[d]) for d in range(k)]
         m += pulp.lpSum(float(S[u, d]) * w[d] for d in range(k))
         m += pulp.lpSum(w) == 1
-        m.solve(make_solver())
+        m.solve(pulp.HiGHS(msg=False))
         out[u] = pulp.value(m.objective)
     return out
 
