@@ -30,6 +30,7 @@ __all__ = [
     "CHINA_LONG_RATE",
     "CHINA_RATE",
     "GREEN_BOOK_BANDS",
+    "MAX_RATE",
     "SCHEDULES",
     "annuity_factor",
     "discount_factors",
@@ -64,12 +65,31 @@ SCHEDULES = {
 Schedule = float | str | Sequence[float] | np.ndarray
 
 
+#: largest discount rate accepted [share 0-1]: a rate is a fraction, so 6 (meant as 6%)
+#: would discount at 600% a year
+MAX_RATE = 1.0
+
+
+def _percent_hint(rate: float) -> str:
+    return (
+        f"a discount rate is a fraction: {rate:g} means {rate:.0%} a year; "
+        f"for {rate:g}% write {rate / 100:g}"
+    )
+
+
 def _check_rates(rates: np.ndarray, field: str) -> None:
     bad = ~np.isfinite(rates) | (rates <= -1.0)
     if bad.any():
         where = ", ".join(str(int(i) + 1) for i in np.flatnonzero(bad)[:10])
         raise DataError(
             f"discount rates must be finite numbers above -100% (> -1.0); bad value(s) in year(s) {where}",
+            source=field,
+        )
+    high = rates > MAX_RATE
+    if high.any():
+        i = int(np.flatnonzero(high)[0])
+        raise DataError(
+            f"rate above {MAX_RATE:g} (100%) in year {i + 1}: {_percent_hint(float(rates[i]))}",
             source=field,
         )
 
@@ -93,8 +113,9 @@ def year_rates(n_years: int, schedule: Schedule) -> np.ndarray:
     Raises
     ------
     DataError
-        Unknown schedule name, rate at or below -100 %, NaN, or a per-year schedule whose
-        length differs from ``n_years``.
+        Unknown schedule name, rate at or below -100 %, NaN, a rate above
+        :data:`MAX_RATE` (``6`` meant as 6%: the message suggests ``0.06``), or a per-year
+        schedule whose length differs from ``n_years``.
     """
     if isinstance(n_years, bool) or not isinstance(n_years, (int, np.integer)) or n_years < 0:
         raise DataError(f"n_years must be a whole number >= 0, got {n_years!r}", source="n_years")
@@ -129,6 +150,8 @@ def year_rates(n_years: int, schedule: Schedule) -> np.ndarray:
                 f"a discount rate must be a finite number above -100% (> -1.0), got {rate!r}",
                 source="schedule",
             )
+        if rate > MAX_RATE:
+            raise DataError(_percent_hint(rate), source="schedule")
         return np.full(n, rate)
     try:
         rates = np.asarray(schedule, dtype=float)
