@@ -424,6 +424,48 @@ def _worker_init(scratch: str) -> None:
     signal.signal(signal.SIGINT, _raise_interrupted)
 
 
+def _processes_using(path: str) -> list[int]:
+    """Ids of live processes whose command line names ``path`` (Linux ``/proc``; else none)."""
+    found = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if path.encode() in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def _stop_processes_using(path: str, grace: float = 5.0) -> None:
+    """Stop kernels still alive whose connection file is in ``path``.
+
+    A signal that arrives while a kernel starts can leave it running (its client had
+    not connected yet, so nothing shuts it down); such a kernel would write its
+    connection file back after the folder is removed.
+    """
+    pids = _processes_using(path)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while pids and time.monotonic() < deadline:
+            for pid in pids:  # reap our own children; others are reaped by their parent
+                with contextlib.suppress(ChildProcessError, OSError):
+                    os.waitpid(pid, os.WNOHANG)
+            pids = _processes_using(path)
+            if pids:
+                time.sleep(0.05)
+        if not pids:
+            return
+
+
 @contextlib.contextmanager
 def _scratch_and_signals() -> Iterator[str]:
     """One private temporary folder for the whole run, removed however the run ends.
@@ -446,14 +488,17 @@ def _scratch_and_signals() -> Iterator[str]:
     try:
         yield scratch
     finally:
-        for sig, old in handlers.items():
-            signal.signal(sig, old)
+        for sig in handlers:  # a second signal must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
         if old_env is None:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = old_env
         tempfile.tempdir = old_tempdir
+        _stop_processes_using(scratch)
         shutil.rmtree(scratch, ignore_errors=True)
+        for sig, old in handlers.items():
+            signal.signal(sig, old)
 
 
 # ---------------------------------------------------------------- index
