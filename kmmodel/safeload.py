@@ -5,7 +5,9 @@ careless file is refused with one of our own errors, naming the file and line, b
 it can use much time or memory:
 
 YAML (:func:`read_yaml`, :func:`load_yaml`)
-    * files above :data:`MAX_YAML_BYTES` (10 MB) are refused unread;
+    * files above :data:`MAX_YAML_BYTES` (1 MB) are refused unread (the shipped schemes
+      are under 10 kB; a scheme of 1,000 indicators is about 200 kB, while parsing
+      takes seconds per MB even with libyaml, because values are built in Python);
     * parsed with the C safe loader (``yaml.CSafeLoader``) when PyYAML has libyaml,
       the pure-Python ``SafeLoader`` otherwise; never constructs Python objects;
     * the node graph is checked before any value is built: aliases (``*name``) may
@@ -57,18 +59,18 @@ __all__ = [
     "read_yaml",
 ]
 
-#: largest YAML file read [bytes] (the shipped schemes are a few kB)
-MAX_YAML_BYTES = 10 * 1024 * 1024
+#: largest YAML file read [bytes] (the shipped schemes are under 10 kB)
+MAX_YAML_BYTES = 1024 * 1024
 #: values aliases may add to a YAML file beyond the values written in it [-]
 MAX_ALIAS_EXPANSION = 100_000
 #: deepest nesting of lists and mappings in a YAML file [levels]
 MAX_DEPTH = 64
-#: largest .xlsx file read [bytes]
-MAX_XLSX_BYTES = 20 * 1024 * 1024
+#: largest .xlsx file read [bytes] (the shipped indicator workbook is 8 kB)
+MAX_XLSX_BYTES = 10 * 1024 * 1024
 #: most members (parts) in an .xlsx archive [-]
 MAX_XLSX_MEMBERS = 2_000
 #: largest declared uncompressed content of an .xlsx archive, all members [bytes]
-MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 20 * 1024 * 1024
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"

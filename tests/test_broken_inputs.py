@@ -248,9 +248,9 @@ def test_yaml_size_cap_refuses_unread(tmp_path, capsys):
         line = "  - {id: x, name: y, points: 1}\n"
         fh.write(line * (MAX_YAML_BYTES // len(line) + 10))
     res = run_bounded(f"kmmodel.load_scheme({str(path)!r})")
-    assert_refused_quickly(res, "SchemeError", "larger than 10 MB", seconds=2.0)
+    assert_refused_quickly(res, "SchemeError", "larger than 1 MB", seconds=2.0)
     code, err = _cli(["validate", path], capsys)
-    assert code == 2 and "larger than 10 MB" in err
+    assert code == 2 and "larger than 1 MB" in err
 
 
 BROKEN_YAML = [
@@ -500,6 +500,10 @@ def test_xlsx_formula_without_cached_value_is_named(tmp_path, capsys):
     assert "Excel row 3: 分值 holds the formula '=1+2' with no cached value" in msg
     assert "must be a number, got ''" not in msg
     assert _cli(["validate", path], capsys)[0] == 2
+    wb["维度"].cell(row=2, column=3).value = "=SUM(1,2)"
+    wb.save(path)
+    with pytest.raises(SchemeError, match="sheet 维度, Excel row 2: 分值 holds the formula '=SUM"):
+        km.load_scheme(path)
 
 
 # ---------------------------------------------------------------- monitoring

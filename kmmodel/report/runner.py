@@ -124,7 +124,7 @@ def parse_params(
     every notebook that declares them. ``--param`` values override the file.
     Values are parsed as YAML scalars (``5`` → int, ``0.5`` → float, ``true`` → bool).
     Keys are read as written, so a notebook number ``03`` stays ``"03"``. The file is
-    read within the bounds of :mod:`kmmodel.safeload` (10 MB, no alias bombs, no
+    read within the bounds of :mod:`kmmodel.safeload` (1 MB, no alias bombs, no
     duplicate keys).
 
     Returns

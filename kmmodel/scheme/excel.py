@@ -233,12 +233,24 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
         meta["year"] = int(meta["year"])
     dims_sheet: dict[str, dict] = {}
     if "维度" in wb.sheetnames:
-        for k, r in enumerate(_sheet_rows(wb["维度"])[1:], start=2):
+        dim_rows = _sheet_rows(wb["维度"])
+        try:
+            dim_formulas = _uncached_formulas(path, "维度", dim_rows)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            dim_formulas = {}
+        for k, r in enumerate(dim_rows[1:], start=2):
             if len(r) >= 3 and any(r[:3]):
                 try:
                     dims_sheet[r[1]] = {"id": r[0], "name": r[1], "points": float(r[2])}
                 except ValueError:
-                    probs.add(f"分值 must be a number, got {r[2]!r}", f"sheet 维度, Excel row {k}")
+                    formula = dim_formulas.get((k - 1, 2))
+                    probs.add(
+                        f"分值 holds the formula {formula!r} with no cached value: open and save "
+                        "the file in Excel or WPS, or type the value"
+                        if formula
+                        else f"分值 must be a number, got {r[2]!r}",
+                        f"sheet 维度, Excel row {k}",
+                    )
     dims: dict[str, dict] = {}
     indicators, where = [], {}
     current_dim = ""

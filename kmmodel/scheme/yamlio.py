@@ -145,7 +145,7 @@ def resolve_year(raw: dict, year: int | None, source: str) -> dict:
 def read_yaml(path: Path) -> dict:
     """Safe-load a YAML scheme file within bounds (see :mod:`kmmodel.safeload`).
 
-    Never constructs Python objects; refuses files above 10 MB, alias bombs,
+    Never constructs Python objects; refuses files above 1 MB, alias bombs,
     self-referring aliases, deep nesting, duplicate keys and impossible dates, naming
     the line.
     """
