@@ -323,6 +323,27 @@ def test_shared_aliases_within_bounds_still_load():
 
 
 # ---------------------------------------------------------------- report runner parameters
+def test_report_cli_refuses_a_bomb_params_file_before_running(tmp_path, capsys):
+    bomb = tmp_path / "params.yaml"
+    bomb.write_text(_billion_laughs(), encoding="utf-8")
+    assert (
+        "alias"
+        in run_bounded(
+            f"from kmmodel.report import runner\nrunner.parse_params([], {str(bomb)!r})"
+        )["message"]
+    )
+    out = tmp_path / "reports"
+    code, err = _cli(["report", "--params", bomb, "-o", out], capsys)
+    assert code == 2 and "params.yaml" in err and "alias bomb" in err and not out.exists()
+    code, err = _cli(["report", "--param", "x=&a [*a]", "-o", out], capsys)
+    assert code == 2 and "refers to the anchor" in err and not out.exists()
+
+
+def test_param_values_are_read_as_numbers_where_yaml_11_reads_text():
+    glob, _ = runner.parse_params(["spread=1e3", "label=abc", "n=5"])
+    assert glob == {"spread": 1000.0, "label": "abc", "n": 5}
+
+
 def test_params_file_numeric_keys_are_notebook_ids(tmp_path):
     path = tmp_path / "p.yaml"
     path.write_text("03: {n_draws: 500}\n05: {n_reps: 10}\nseed: 1\n", encoding="utf-8")

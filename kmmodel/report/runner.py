@@ -14,6 +14,7 @@ import ast
 import contextlib
 import html as html_lib
 import os
+import re
 import shutil
 import signal
 import sys
@@ -107,11 +108,17 @@ def _parse_value(text: str) -> Any:
     from kmmodel.safeload import load_yaml
 
     try:
-        return load_yaml(text, "--param", error=ReportError)
+        value = load_yaml(text, "--param", error=ReportError)
     except ReportError as exc:
         if getattr(exc, "kind", "") == "syntax":
             return text  # not YAML: the text itself
         raise
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value)  # YAML 1.1 reads 1e3 (no dot) as text
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 
 def parse_params(
