@@ -559,16 +559,21 @@ def test_payments_with_text_amounts_are_data_errors():
 
 # ---------------------------------------------------------------- plausibility
 def test_discount_rate_given_as_percent_is_refused(tmp_path, capsys):
+    projects, flows = km.datasets.load("projects"), km.datasets.load("project_flows")
     with pytest.raises(DataError, match="for 6% write 0.06"):
-        cba.discount_factors(5, 6)
-    with pytest.raises(DataError, match="year 2"):
-        cba.discount_factors(3, [0.05, 8, 0.05])
+        cba.appraise(projects, flows, 6)
+    with pytest.raises(DataError, match="year 2: a discount rate is a fraction: 8 means 800%"):
+        cba.check_appraisal_schedule([0.05, 8, 0.05])
+    with pytest.raises(DataError, match="for 6% write 0.06"):
+        cba.compare_schedules(projects, flows, {"typo": 6})
+    # discounting itself is arithmetic: an NPV at an IRR of 200% is zero
+    assert cba.npv([-1.0, 3.0], 2.0) == pytest.approx(0.0)
     out = tmp_path / "appraisal.csv"
     code, err = _cli(["appraise", "--schedule", "6", "-o", out], capsys)
     assert code == 2 and "6 means 600% a year" in err and "0.06" in err and not out.exists()
     # 6% written with the sign is 0.06, and a rate of exactly 100% is still a rate
     assert _cli(["appraise", "--schedule", "6%"], capsys)[0] == 0
-    np.testing.assert_allclose(cba.discount_factors(2, 1.0), [1.0, 0.5, 0.25])
+    cba.check_appraisal_schedule(1.0)  # exactly 100% is still a rate
 
 
 @pytest.mark.slow
