@@ -36,6 +36,8 @@ def _read_csv(path: str):
         return pd.read_csv(path)
     except FileNotFoundError:
         raise DataError("file not found", source=path) from None
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty: expected a header row and data rows", path) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"not a readable CSV ({exc})", source=path) from None
 
