@@ -13,6 +13,7 @@ Submodules load on first use, so ``import kmmodel`` stays fast:
 - :mod:`kmmodel.monitoring` — early warning and data-distortion checks
 - :mod:`kmmodel.panel` — expert panels: combined scores, rater agreement
 - :mod:`kmmodel.uncertainty`, :mod:`kmmodel.sweep` — robustness and scenario sweeps
+- :mod:`kmmodel.diagnostics` — scheme diagnostics before adoption (``diagnose``)
 - :mod:`kmmodel.plots`, :mod:`kmmodel.notebook`, :mod:`kmmodel.report` — charts with
   Chinese labels, notebook helpers, the HTML report runner
 """
@@ -32,6 +33,7 @@ _SUBMODULES = {
     "correction",
     "costbenefit",
     "datasets",
+    "diagnostics",
     "monitoring",
     "notebook",
     "panel",
@@ -50,6 +52,7 @@ _FUNCTIONS = {
     "load_scheme": "kmmodel.scheme",
     "score": "kmmodel.scoring",
     "compare": "kmmodel.scoring",
+    "diagnose": "kmmodel.diagnostics",
 }
 
 __all__ = [

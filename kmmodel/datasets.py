@@ -27,7 +27,6 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from kmmodel.errors import DataError, Problems, rows_phrase
 from kmmodel.paths import data_dir
@@ -138,8 +137,9 @@ def _read_raw(file: Path) -> pd.DataFrame:
     if file.suffix == ".csv":
         return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
     if file.suffix in (".yaml", ".yml"):
-        with open(file, encoding="utf-8") as fh:
-            records = yaml.safe_load(fh)
+        from kmmodel.safeload import read_yaml
+
+        records = read_yaml(file, error=DataError)
         if isinstance(records, dict) and "records" in records:
             records = records["records"]
         if not isinstance(records, list):

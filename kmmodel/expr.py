@@ -24,17 +24,23 @@ kmmodel.expr.ExprError: unknown function '__import__'; allowed: abs, clip, exp, 
 from __future__ import annotations
 
 import ast
+import math
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FUNCTIONS", "CompiledExpr", "ExprError", "compile_expr"]
+from kmmodel.errors import SchemeError
+
+__all__ = ["FUNCTIONS", "MAX_EXPONENT", "CompiledExpr", "ExprError", "compile_expr"]
 
 
-class ExprError(ValueError):
-    """Formula text that is not an allowed expression (syntax, node type, name)."""
+class ExprError(SchemeError):
+    """Formula text that is not an allowed expression (syntax, node type, name, size).
+
+    A :class:`~kmmodel.errors.SchemeError` (and so a ``ValueError``).
+    """
 
 
 #: functions a formula may call: name -> (numpy function, min args, max args)
@@ -67,6 +73,9 @@ _COMPARE = {
     ast.NotEq: operator.ne,
 }
 _MAX_LEN = 500
+#: largest absolute constant exponent of ``**`` [-]: ``value ** 2`` is a formula,
+#: ``value ** 2 ** 2 ** 2 ** 2 ** 2`` is not
+MAX_EXPONENT = 64
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,8 @@ class CompiledExpr:
 
 def _eval(node: ast.AST, env: dict) -> object:
     if isinstance(node, ast.Constant):
-        return node.value
+        # float64, never Python integers: their arithmetic has no bound on size or time
+        return np.float64(node.value)
     if isinstance(node, ast.Name):
         return np.asarray(env[node.id], dtype=float)
     if isinstance(node, ast.BinOp):
@@ -134,6 +144,14 @@ def _check(tree: ast.AST, allowed: set[str], text: str) -> set[str]:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise ExprError(f"only numbers are allowed as constants, got {node.value!r}")
+            try:
+                finite = math.isfinite(float(node.value))
+            except OverflowError:
+                finite = False
+            if not finite:
+                raise ExprError(
+                    f"formula {text!r}: the number {_short(node)} is too large for a float"
+                )
         elif isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load) and node.id in FUNCTIONS:
                 continue  # the function name of a call, checked below
@@ -186,6 +204,82 @@ def _check(tree: ast.AST, allowed: set[str], text: str) -> set[str]:
     return used
 
 
+def _short(node: ast.AST, limit: int = 40) -> str:
+    src = ast.unparse(node)
+    return src if len(src) <= limit else src[: limit - 3] + "..."
+
+
+class _Folder(ast.NodeTransformer):
+    """Replace every constant sub-expression by its float value, checking its size.
+
+    Constant parts are computed once, in float arithmetic with every floating-point
+    error raised, so ``9**9**9`` or ``1/0`` is refused when the formula is read
+    instead of spinning on a big-integer power or failing while scoring.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.src = text.strip()  # the text that was parsed (node offsets refer to it)
+
+    def _part(self, node: ast.AST) -> str:
+        part = getattr(node, "_src", None) or ast.unparse(node)
+        return part if len(part) <= 60 else part[:57] + "..."
+
+    def _fail(self, node: ast.AST, what: str):
+        raise ExprError(f"formula {self.text!r}: the constant part {self._part(node)!r} {what}")
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.copy_location(ast.Constant(float(node.value)), node)
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        if isinstance(node, ast.expr):
+            node._src = ast.get_source_segment(self.src, node)
+        node = super().generic_visit(node)
+        if isinstance(node, ast.BinOp):
+            self._check_binop(node)
+        if not isinstance(node, ast.expr) or isinstance(node, ast.Constant):
+            return node
+        if not _is_constant(node):
+            return node
+        with np.errstate(all="raise"):
+            try:
+                value = _eval(node, {})
+            except (FloatingPointError, ZeroDivisionError, OverflowError) as exc:
+                msg = str(exc)
+                if "overflow" in msg or isinstance(exc, OverflowError):
+                    self._fail(node, "is too large for a float")
+                if "divide" in msg or isinstance(exc, ZeroDivisionError):
+                    self._fail(node, "divides by zero")
+                self._fail(node, "has no real value")
+        value = float(np.asarray(value, dtype=float))
+        if not math.isfinite(value):
+            self._fail(node, "is not a finite number")
+        return ast.copy_location(ast.Constant(value), node)
+
+    def _check_binop(self, node: ast.BinOp) -> None:
+        right = node.right
+        if not isinstance(right, ast.Constant):
+            return
+        if (
+            isinstance(node.op, ast.Pow)
+            and not isinstance(node.left, ast.Constant)  # constant powers are folded and checked
+            and abs(right.value) > MAX_EXPONENT
+        ):
+            raise ExprError(
+                f"formula {self.text!r}: exponent {right.value:g} in {self._part(node)!r} is "
+                f"outside [-{MAX_EXPONENT}, {MAX_EXPONENT}]"
+            )
+        if isinstance(node.op, (ast.Div, ast.Mod)) and right.value == 0:
+            raise ExprError(f"formula {self.text!r}: {self._part(node)!r} divides by zero")
+
+
+def _is_constant(node: ast.AST) -> bool:
+    """True when no variable occurs in ``node`` (function names of calls are not variables)."""
+    nodes = list(ast.walk(node))
+    funcs = {id(n.func) for n in nodes if isinstance(n, ast.Call)}
+    return not any(isinstance(n, ast.Name) and id(n) not in funcs for n in nodes)
+
+
 def compile_expr(text: str, names: Iterable[str]) -> CompiledExpr:
     """Parse and check a formula; return a callable evaluating it over arrays.
 
@@ -208,8 +302,14 @@ def compile_expr(text: str, names: Iterable[str]) -> CompiledExpr:
 
     Notes
     -----
-    Division by zero gives ``inf``/``nan`` (numpy semantics) rather than an error;
-    scoring clips results into [0, 1] and treats ``nan`` as zero achievement.
+    Constant parts are computed when the formula is read, in float arithmetic: a
+    constant that overflows a float (``10**400``, ``2.0**5000``, ``9**9**9``), divides
+    by zero (``1/0``) or has no real value (``(-1)**0.5``) is refused, as are a constant
+    exponent beyond :data:`MAX_EXPONENT` and a division by the constant zero. Evaluation
+    is in float arithmetic only, so its time is bounded by the formula's length.
+    Division by zero among the values gives ``inf``/``nan`` (numpy semantics) rather
+    than an error; scoring clips results into [0, 1] and treats ``nan`` as zero
+    achievement.
     """
     if not isinstance(text, str) or not text.strip():
         raise ExprError("formula must be non-empty text")
@@ -219,5 +319,11 @@ def compile_expr(text: str, names: Iterable[str]) -> CompiledExpr:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExprError(f"syntax error in formula {text!r}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ExprError(f"formula {text!r} is not a readable expression") from None
     used = _check(tree, set(names), text)
+    try:
+        tree = ast.fix_missing_locations(_Folder(text).visit(tree))
+    except RecursionError:
+        raise ExprError(f"formula {text!r} is nested too deeply") from None
     return CompiledExpr(text=text, tree=tree, names=frozenset(used))

@@ -326,7 +326,7 @@ def apply(
         [0, 1], coefficient parameters that would divide by zero or flip signs.
     """
     from kmmodel import datasets
-    from kmmodel.correction.bench import _methods
+    from kmmodel.correction.bench import _methods, _param_problems
 
     if scheme is None:
         from kmmodel.scheme import shipped
@@ -362,6 +362,11 @@ def apply(
     )
     outcomes, probs = {}, Problems(source="correction.apply")
     for name, (func, kw) in chosen.items():  # every method's bad parameters, all at once
+        bad = _param_problems(func, kw)  # names and types first: no numpy message for 'abc'
+        for p in bad:
+            probs.add(f"bad parameters: {p}", f"method {name}")
+        if bad:
+            continue
         try:
             outcomes[name] = func(panel, **kw)
         except TypeError as exc:

@@ -215,11 +215,64 @@ def _methods(methods, params) -> dict[str, tuple[Callable, dict]]:
     return {n: (_resolve(f), dict(params.get(n, {}))) for n, f in chosen.items()}
 
 
+def _param_problems(func: Callable, given: Mapping) -> list[str]:
+    """Parameters a method does not take, or of the wrong type for its annotation.
+
+    ``coefficient.k=abc`` is reported here as "k: expected a number, got 'abc'" instead
+    of failing deep inside numpy. Annotations ``float``, ``int``, ``bool`` and their
+    ``| None`` forms are checked; others are left to the method.
+    """
+    import inspect
+    import typing
+
+    try:
+        sig = inspect.signature(func)
+        hints = typing.get_type_hints(func)
+    except (TypeError, ValueError, NameError):  # builtins, unresolvable annotations
+        return []
+    takes = {
+        k: p
+        for k, p in list(sig.parameters.items())[1:]  # the first is the panel
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    }
+    open_kw = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+    out = []
+    for k, v in given.items():
+        if k not in takes:
+            if not open_kw:
+                out.append(f"no parameter {k!r}; it takes {', '.join(takes) or 'none'}")
+            continue
+        hint = hints.get(k)
+        args = set(typing.get_args(hint)) if typing.get_args(hint) else {hint}
+        allow_none = type(None) in args
+        args.discard(type(None))
+        if v is None:
+            if not allow_none and args & {float, int, bool}:
+                out.append(f"{k}: expected a number, got None")
+            continue
+        is_num = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+            v, (bool, np.bool_)
+        )
+        if args == {bool} and not isinstance(v, (bool, np.bool_)):
+            out.append(f"{k}: expected true or false, got {v!r}")
+        elif args == {float} and not (is_num and np.isfinite(v)):
+            extra = " or none" if allow_none else ""
+            out.append(f"{k}: expected a finite number{extra}, got {v!r}")
+        elif args == {int} and not (is_num and float(v).is_integer()):
+            out.append(f"{k}: expected a whole number, got {v!r}")
+    return out
+
+
 def _try_methods(methods: dict, scenario: dict) -> None:
     """Run every method once on a tiny simulation so bad parameters fail here, clearly."""
     sim = simulate(np.random.default_rng(0), 2, **scenario)
     probs = Problems(source="evaluate")
     for name, (func, params) in methods.items():
+        bad = _param_problems(func, params)
+        for p in bad:
+            probs.add(f"bad parameters: {p}", f"method {name}")
+        if bad:
+            continue
         try:
             res = func(sim.year1, **params)
             if not isinstance(res, Adjusted) and not (isinstance(res, tuple) and len(res) == 2):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.costbenefit import metrics
-from kmmodel.costbenefit.discount import Schedule, discount_factors
+from kmmodel.costbenefit.discount import Schedule, check_appraisal_schedule, discount_factors
 from kmmodel.costbenefit.flows import (
     BENEFIT_LINES,
     COST_LINES,
@@ -146,6 +146,7 @@ def appraise(
         :func:`~kmmodel.costbenefit.irr`) or ``with_irr=False``; ``payback`` is NaN where
         the project never pays back.
     """
+    check_appraisal_schedule(schedule)  # 6 meant as 6% would discount at 600%
     pj = validate_projects(projects)
     fl = validate_flows(flows, pj)
     if prices not in ("real", "nominal"):

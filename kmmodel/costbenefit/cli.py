@@ -31,7 +31,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--schedule",
         default="china",
-        help='discount schedule: a rate (0.05), "china", "china_long" or "green_book"',
+        help='discount schedule: a rate (0.05 or 5%%), "china", "china_long" or "green_book"',
     )
     p.add_argument("--prices", choices=("real", "nominal"), default="real")
     p.add_argument("--inflation", type=float, default=0.0, help="annual inflation [share 0-1]")
@@ -42,8 +42,10 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _schedule(text: str):
+    """A rate (``0.06``, or ``6%`` as percent), else a schedule name."""
+    t = text.strip()
     try:
-        return float(text)
+        return float(t[:-1]) / 100 if t.endswith("%") else float(t)
     except ValueError:
         return text
 

@@ -30,8 +30,10 @@ __all__ = [
     "CHINA_LONG_RATE",
     "CHINA_RATE",
     "GREEN_BOOK_BANDS",
+    "MAX_RATE",
     "SCHEDULES",
     "annuity_factor",
+    "check_appraisal_schedule",
     "discount_factors",
     "nominal_rate",
     "real_rate",
@@ -64,6 +66,18 @@ SCHEDULES = {
 Schedule = float | str | Sequence[float] | np.ndarray
 
 
+#: largest discount rate accepted [share 0-1]: a rate is a fraction, so 6 (meant as 6%)
+#: would discount at 600% a year
+MAX_RATE = 1.0
+
+
+def _percent_hint(rate: float) -> str:
+    return (
+        f"a discount rate is a fraction: {rate:g} means {rate:.0%} a year; "
+        f"for {rate:g}% write {rate / 100:g}"
+    )
+
+
 def _check_rates(rates: np.ndarray, field: str) -> None:
     bad = ~np.isfinite(rates) | (rates <= -1.0)
     if bad.any():
@@ -72,6 +86,33 @@ def _check_rates(rates: np.ndarray, field: str) -> None:
             f"discount rates must be finite numbers above -100% (> -1.0); bad value(s) in year(s) {where}",
             source=field,
         )
+
+
+def check_appraisal_schedule(schedule: Schedule, field: str = "schedule") -> None:
+    """Refuse a rate above :data:`MAX_RATE` in a schedule used to appraise projects.
+
+    A rate is a fraction; ``6`` (meant as 6%) would discount at 600% a year, which no
+    public appraisal uses (the social discount rate is 8% [1]_, the Green Book's 3.5% [2]_).
+    The message says which fraction to write (``0.06``). :func:`discount_factors`
+    itself accepts any rate above -100%, so an NPV can be evaluated at a large IRR.
+
+    Raises
+    ------
+    DataError
+        A bare number, or a per-year rate, above :data:`MAX_RATE`.
+    """
+    if isinstance(schedule, (str, bool, np.bool_)):
+        return
+    try:
+        rates = np.atleast_1d(np.asarray(schedule, dtype=float))
+    except (TypeError, ValueError):
+        return  # not numbers: year_rates says so
+    high = np.flatnonzero(rates > MAX_RATE)
+    if not high.size:
+        return
+    i = int(high[0])
+    where = f" in year {i + 1}" if np.ndim(schedule) else ""
+    raise DataError(f"rate above 1 (100%){where}: {_percent_hint(float(rates[i]))}", field)
 
 
 def year_rates(n_years: int, schedule: Schedule) -> np.ndarray:
@@ -94,7 +135,8 @@ def year_rates(n_years: int, schedule: Schedule) -> np.ndarray:
     ------
     DataError
         Unknown schedule name, rate at or below -100 %, NaN, or a per-year schedule whose
-        length differs from ``n_years``.
+        length differs from ``n_years``. Rates above 100% are arithmetic (an NPV at an
+        IRR of 200%); appraisals refuse them with :func:`check_appraisal_schedule`.
     """
     if isinstance(n_years, bool) or not isinstance(n_years, (int, np.integer)) or n_years < 0:
         raise DataError(f"n_years must be a whole number >= 0, got {n_years!r}", source="n_years")

@@ -30,7 +30,13 @@ def numeric_column(df: pd.DataFrame, col: str, source: str, probs: Problems | No
     if own:
         probs = Problems(source=source)
     if bad.any():
-        probs.add(f"expected finite numbers in {rows_phrase(np.flatnonzero(bad))}", f"column {col}")
+        pos = np.flatnonzero(bad)
+        seen = df[col].iloc[pos[:3]].tolist()
+        got = ", ".join("empty" if pd.isna(x) else repr(x) for x in seen)
+        more = ", ..." if len(pos) > 3 else ""
+        probs.add(
+            f"expected finite numbers in {rows_phrase(pos)} (got {got}{more})", f"column {col}"
+        )
     if own:
         probs.raise_if_any(DataError)
     return v

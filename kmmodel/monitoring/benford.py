@@ -144,7 +144,14 @@ class BenfordResult:
 
 def _as_values(values, source: str) -> np.ndarray:
     if isinstance(values, (pd.Series, pd.Index)):
-        values = values.to_numpy(dtype=float, na_value=np.nan)
+        raw = pd.Series(values)
+        num = pd.to_numeric(raw, errors="coerce")
+        text = np.flatnonzero(raw.notna().to_numpy() & num.isna().to_numpy())
+        if text.size:
+            shown = ", ".join(f"{int(p)} ({raw.iloc[p]!r})" for p in text[:5])
+            more = f" and {text.size - 5} more" if text.size > 5 else ""
+            raise DataError(f"expected numbers; not a number at positions {shown}{more}", source)
+        values = num.to_numpy(dtype=float, na_value=np.nan)
     try:
         x = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError) as exc:

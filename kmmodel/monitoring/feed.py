@@ -87,6 +87,9 @@ def _parse(feed: pd.DataFrame):
         ]
         return pd.DataFrame(rows, columns=_PROBLEM_COLUMNS), None
     n = len(feed)
+    if n == 0:
+        msg = "no data rows (a header only?); expected one row per unit x indicator x month"
+        return pd.DataFrame([[-1, None, None, None, "feed", msg]], columns=_PROBLEM_COLUMNS), None
     found: list[tuple[np.ndarray, str, str]] = []
     keys = {}
     for c in ("unit", "indicator"):
@@ -193,10 +196,11 @@ def _raise(found: pd.DataFrame, source: str) -> None:
     probs = Problems(source=source)
     for (field, problem), grp in found.groupby(["field", "problem"], sort=False):
         pos = grp["row"].to_numpy()
+        where = "" if field == "feed" else f"column {field}"
         if (pos >= 0).all():
-            probs.add(f"{problem} in {rows_phrase(pos)}", f"column {field}")
+            probs.add(f"{problem} in {rows_phrase(pos)}", where)
         else:
-            probs.add(f"{problem}", f"column {field}")
+            probs.add(f"{problem}", where)
     probs.raise_if_any(DataError)
 
 

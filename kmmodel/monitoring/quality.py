@@ -27,8 +27,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kmmodel.errors import DataError
-from kmmodel.monitoring._common import FLAG_COLUMNS, flags_frame, require_columns
+from kmmodel.errors import DataError, Problems
+from kmmodel.monitoring._common import (
+    FLAG_COLUMNS,
+    flags_frame,
+    numeric_column,
+    require_columns,
+)
 from kmmodel.monitoring.benford import benford_by
 from kmmodel.monitoring.bunching import bunching, bunching_flags, completion
 from kmmodel.monitoring.consistency import consistency, consistency_flags
@@ -239,9 +244,17 @@ def screen(
         run.append("bunching")
     if payments is not None:
         require_columns(payments, ["unit", "amount"], source="payments")
-        pay = payments
-        if "year" in payments.columns:
-            pay = payments[pd.to_numeric(payments["year"], errors="coerce") == year]
+        pay_probs = Problems(source="payments")
+        amounts = numeric_column(payments, "amount", "payments", pay_probs)
+        years = (
+            numeric_column(payments, "year", "payments", pay_probs)
+            if ("year" in payments.columns)
+            else None
+        )
+        pay_probs.raise_if_any(DataError)
+        pay = payments.assign(amount=amounts.to_numpy())
+        if years is not None:
+            pay = pay[years.to_numpy() == year]
             if pay.empty:
                 raise DataError(f"no payments for year {year}", source="payments")
         b = benford_by(pay, "amount", "unit", alpha=cfg.benford_alpha)

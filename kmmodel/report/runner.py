@@ -10,24 +10,30 @@ notebook atomically (a failed notebook's report shows the error) and finally
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import html as html_lib
 import os
+import re
+import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from kmmodel.errors import Problems, ReportError
 from kmmodel.report.atomic import atomic_write_text
 
 __all__ = [
     "NotebookRun",
+    "ReportInterrupted",
     "ReportRun",
     "discover",
     "parse_params",
@@ -99,10 +105,20 @@ def select(notebooks: Sequence[Path], only: Sequence[str] | None) -> list[Path]:
 
 
 def _parse_value(text: str) -> Any:
+    from kmmodel.safeload import load_yaml
+
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+        value = load_yaml(text, "--param", error=ReportError)
+    except ReportError as exc:
+        if getattr(exc, "kind", "") == "syntax":
+            return text  # not YAML: the text itself
+        raise
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value)  # YAML 1.1 reads 1e3 (no dot) as text
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 
 def parse_params(
@@ -114,6 +130,9 @@ def parse_params(
     with a mapping value holds that notebook's parameters, other keys apply to
     every notebook that declares them. ``--param`` values override the file.
     Values are parsed as YAML scalars (``5`` → int, ``0.5`` → float, ``true`` → bool).
+    Keys are read as written, so a notebook number ``03`` stays ``"03"``. The file is
+    read within the bounds of :mod:`kmmodel.safeload` (1 MB, no alias bombs, no
+    duplicate keys).
 
     Returns
     -------
@@ -123,13 +142,12 @@ def parse_params(
     glob: dict[str, Any] = {}
     per_nb: dict[str, dict[str, Any]] = {}
     if params_file is not None:
+        from kmmodel.safeload import read_yaml
+
         path = Path(params_file)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReportError(f"parameter file not found: {path}") from None
-        except yaml.YAMLError as exc:
-            raise ReportError(f"{path}: not valid YAML ({exc})") from None
+        if not path.exists():
+            raise ReportError(f"parameter file not found: {path}")
+        data = read_yaml(path, error=ReportError, keys_as_text=True)
         if data is None:
             data = {}
         if not isinstance(data, Mapping):
@@ -156,10 +174,57 @@ def _declared(path: Path) -> dict[str, Any]:
     return pm.inspect_notebook(str(path))
 
 
+_TYPE_NAMES = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "list": "a list",
+    "dict": "a mapping",
+}
+
+
+def _expected_type(spec: Mapping[str, Any]) -> str | None:
+    """Type a notebook parameter expects: its annotation, else the type of its default."""
+    named = str(spec.get("inferred_type_name") or "None")
+    if named in _TYPE_NAMES:
+        return named
+    try:
+        default = ast.literal_eval(str(spec.get("default")))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None  # an expression: nothing to compare with
+    if default is None:
+        return None
+    name = type(default).__name__
+    return name if name in _TYPE_NAMES else None
+
+
+def _type_problem(value: Any, expected: str | None) -> str | None:
+    """Why ``value`` cannot stand for a parameter of type ``expected`` (None: it can)."""
+    if expected is None:
+        return None
+    ok = {
+        "bool": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "str": isinstance(value, str),
+        "list": isinstance(value, list),
+        "dict": isinstance(value, Mapping),
+    }[expected]
+    if ok:
+        return None
+    return f"expected {_TYPE_NAMES[expected]} (as its default), got {value!r}"
+
+
 def resolve_params(
     notebooks: Sequence[Path], glob: Mapping[str, Any], per_nb: Mapping[str, Mapping[str, Any]]
 ) -> dict[Path, dict[str, Any]]:
-    """Parameters for each notebook; names no selected notebook declares are errors."""
+    """Parameters for each notebook, type-checked against the notebook's parameters cell.
+
+    Names no selected notebook declares are errors, and so is a value whose type does
+    not match the parameter's annotation or default (``n_reps=abc`` where the default
+    is ``300``); a default of ``None`` accepts any value. Nothing runs before this.
+    """
     probs = Problems(source="parameters")
     declared = {p: _declared(p) for p in notebooks}
     out: dict[Path, dict[str, Any]] = {p: {} for p in notebooks}
@@ -187,6 +252,11 @@ def resolve_params(
                 )
             else:
                 out[hits[0]][k] = v
+    for p, values in out.items():
+        for k, v in values.items():
+            why = _type_problem(v, _expected_type(declared[p][k]))
+            if why:
+                probs.add(f"{why}", f"{p.stem}, parameter {k}")
     probs.raise_if_any(ReportError)
     return out
 
@@ -313,7 +383,13 @@ def _run_parallel(chosen, nb_params, kernel, out, timeout, no_input, jobs, progr
 
     results: dict[Path, NotebookRun] = {}
     ctx = mp.get_context("spawn")  # fresh interpreters: no state shared between notebooks
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chosen)), mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(chosen)),
+        mp_context=ctx,
+        initializer=_worker_init,
+        initargs=(tempfile.gettempdir(),),
+    )
+    try:
         futures = {
             pool.submit(run_one, p, nb_params[p], kernel, out, timeout, no_input): p for p in chosen
         }
@@ -333,7 +409,109 @@ def _run_parallel(chosen, nb_params, kernel, out, timeout, no_input, jobs, progr
                     file=sys.stderr,
                     flush=True,
                 )
+    except BaseException:
+        # interrupted: stop the workers (each cleans up its kernel), then wait for them
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return [results[p] for p in chosen]
+
+
+# ---------------------------------------------------------------- interruption
+class ReportInterrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) arrived while notebooks ran; temporary files were removed."""
+
+
+def _raise_interrupted(signum, frame):  # pragma: no cover - runs in a signal handler
+    raise ReportInterrupted(f"stopped by signal {signal.Signals(signum).name}")
+
+
+def _worker_init(scratch: str) -> None:
+    """Worker processes: a SIGTERM from the parent unwinds (and cleans up) like Ctrl-C."""
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    signal.signal(signal.SIGINT, _raise_interrupted)
+
+
+def _processes_using(path: str) -> list[int]:
+    """Ids of live processes whose command line names ``path`` (Linux ``/proc``; else none)."""
+    found = []
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if path.encode() in cmd:
+            found.append(int(entry.name))
+    return found
+
+
+def _stop_processes_using(path: str, grace: float = 5.0) -> None:
+    """Stop kernels still alive whose connection file is in ``path``.
+
+    A signal that arrives while a kernel starts can leave it running (its client had
+    not connected yet, so nothing shuts it down); such a kernel would write its
+    connection file back after the folder is removed.
+    """
+    pids = _processes_using(path)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + grace
+        while pids and time.monotonic() < deadline:
+            for pid in pids:  # reap our own children; others are reaped by their parent
+                with contextlib.suppress(ChildProcessError, OSError):
+                    os.waitpid(pid, os.WNOHANG)
+            pids = _processes_using(path)
+            if pids:
+                time.sleep(0.05)
+        if not pids:
+            return
+
+
+@contextlib.contextmanager
+def _scratch_and_signals() -> Iterator[str]:
+    """One private temporary folder for the whole run, removed however the run ends.
+
+    Everything temporary of the run (the kernel spec, executed notebooks, the kernels'
+    connection files ``tmp*.json``, worker processes' files) goes into one folder
+    ``kmmodel-report-*`` under ``$TMPDIR``: ``TMPDIR`` points into it while the run
+    lasts, so kernels and worker processes use it too. SIGTERM and SIGINT are turned
+    into :class:`ReportInterrupted`, which unwinds every ``finally`` (kernels are shut
+    down, worker processes stopped) before the folder is removed.
+    """
+    scratch = tempfile.mkdtemp(prefix="kmmodel-report-")
+    old_env, old_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            handlers[sig] = signal.signal(sig, _raise_interrupted)
+    try:
+        yield scratch
+    finally:
+        for sig in handlers:  # a second signal must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        if old_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old_env
+        tempfile.tempdir = old_tempdir
+        _stop_processes_using(scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        for sig, old in handlers.items():
+            signal.signal(sig, old)
 
 
 # ---------------------------------------------------------------- index
@@ -428,6 +606,10 @@ def run_reports(
     ------
     ReportError
         Before anything runs, for every input problem found.
+    ReportInterrupted
+        On SIGTERM or SIGINT (a ``KeyboardInterrupt``), after kernels and worker
+        processes are stopped and every temporary file is removed; reports already
+        written stay, ``index.html`` is not written.
     """
     from kmmodel import paths
     from kmmodel.report.kernel import running_interpreter_kernel
@@ -454,7 +636,7 @@ def run_reports(
         "KMMODEL_ROOT": str(paths.project_root()),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
-    with running_interpreter_kernel(env) as kernel:
+    with _scratch_and_signals(), running_interpreter_kernel(env) as kernel:
         if jobs <= 1 or len(chosen) == 1:
             for i, path in enumerate(chosen, 1):
                 if progress:

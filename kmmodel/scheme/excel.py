@@ -126,7 +126,34 @@ def _cell(v) -> str:
 
 
 def _sheet_rows(ws) -> list[list[str]]:
+    # read-only mode trusts the sheet's stored <dimension>, which some writers set one row
+    # short: recompute it from the cells (openpyxl docs, "Optimised Modes: worksheet
+    # dimensions", https://openpyxl.readthedocs.io/en/stable/optimized.html)
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
     return [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
+
+
+def _uncached_formulas(path: Path, sheet: str, rows: list[list[str]]) -> dict[tuple[int, int], str]:
+    """Cells that hold a formula but no cached value: (row, column) 0-based -> formula.
+
+    Read with ``data_only=True`` such a cell is empty; a workbook written by a program
+    that does not calculate (openpyxl, some converters) has no cached values at all.
+    """
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        formulas = _sheet_rows(wb[sheet])
+    finally:
+        wb.close()
+    out = {}
+    for r, row in enumerate(formulas):
+        for c, text in enumerate(row):
+            empty = r >= len(rows) or c >= len(rows[r]) or rows[r][c] == ""
+            if empty and text.startswith("="):
+                out[(r, c)] = text
+    return out
 
 
 def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
@@ -144,8 +171,11 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
     """
     from openpyxl import load_workbook
 
+    from kmmodel.safeload import check_xlsx
+
     path = Path(path)
     src = str(path)
+    check_xlsx(path, error=SchemeError)  # size, parts, declared unpacked size (zip bombs)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -153,6 +183,10 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
     probs = Problems(source=src)
     sheet = "指标" if "指标" in wb.sheetnames else wb.sheetnames[0]
     rows = _sheet_rows(wb[sheet])
+    try:
+        uncached = _uncached_formulas(path, sheet, rows)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        uncached = {}
     if not rows:
         raise SchemeError(f"sheet {sheet!r} is empty", source=src)
     header = rows[0]
@@ -167,6 +201,18 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
     def get(row, name):
         i = col.get(name)
         return row[i] if i is not None and i < len(row) else ""
+
+    for (r, c), formula in sorted(uncached.items()):
+        if r == 0 or c not in col.values():
+            continue
+        name = next(n for n, i in col.items() if i == c)
+        probs.add(
+            f"{name} holds the formula {formula!r} with no cached value (the file was saved by "
+            "a program that does not calculate formulas): open and save it in Excel or WPS, "
+            "or type the value",
+            f"Excel row {r + 1}",
+        )
+    bad_cells = {(r, c) for r, c in uncached}
 
     meta: dict = {"id": path.stem.lower().replace("-", "_"), "name": path.stem, "total": None}
     if "方案" in wb.sheetnames:
@@ -187,12 +233,24 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
         meta["year"] = int(meta["year"])
     dims_sheet: dict[str, dict] = {}
     if "维度" in wb.sheetnames:
-        for k, r in enumerate(_sheet_rows(wb["维度"])[1:], start=2):
+        dim_rows = _sheet_rows(wb["维度"])
+        try:
+            dim_formulas = _uncached_formulas(path, "维度", dim_rows)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+            dim_formulas = {}
+        for k, r in enumerate(dim_rows[1:], start=2):
             if len(r) >= 3 and any(r[:3]):
                 try:
                     dims_sheet[r[1]] = {"id": r[0], "name": r[1], "points": float(r[2])}
                 except ValueError:
-                    probs.add(f"分值 must be a number, got {r[2]!r}", f"sheet 维度, Excel row {k}")
+                    formula = dim_formulas.get((k - 1, 2))
+                    probs.add(
+                        f"分值 holds the formula {formula!r} with no cached value: open and save "
+                        "the file in Excel or WPS, or type the value"
+                        if formula
+                        else f"分值 must be a number, got {r[2]!r}",
+                        f"sheet 维度, Excel row {k}",
+                    )
     dims: dict[str, dict] = {}
     indicators, where = [], {}
     current_dim = ""
@@ -210,7 +268,8 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
         try:
             pts = float(pts_txt)
         except ValueError:
-            probs.add(f"分值 must be a number, got {pts_txt!r}", loc)
+            if (k - 1, col["分值"]) not in bad_cells:
+                probs.add(f"分值 must be a number, got {pts_txt!r}", loc)
             pts = 0.0
         tgt_txt = get(r, "目标值")
         target = None

@@ -19,13 +19,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kmmodel.errors import Problems, SchemeError
 
 __all__ = ["read_yaml", "resolve_year"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# what a person may write meaning a date: 2025/01/01, 2025.1.1, 2025年1月1日, 2025-1-1
+_DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?$")
 
 
 def _as_date(key: Any) -> dt.date | None:
@@ -45,7 +45,26 @@ def _is_dated(v: Any) -> bool:
     return isinstance(v, dict) and bool(v) and all(_as_date(k) is not None for k in v)
 
 
+def _bad_date_keys(v: Any) -> list[str]:
+    """Keys of a mapping that look like dates but are not ``YYYY-MM-DD``."""
+    if not isinstance(v, dict):
+        return []
+    return [
+        str(k)
+        for k in v
+        if _as_date(k) is None and isinstance(k, str) and (_DATE.match(k) or _DATE_LIKE.match(k))
+    ]
+
+
 def _resolve(v: Any, when: dt.date, path: str, probs: Problems) -> Any:
+    bad = _bad_date_keys(v)
+    if bad:
+        probs.add(
+            f"date key(s) {', '.join(repr(b) for b in bad)} are not dates written as YYYY-MM-DD "
+            "(e.g. 2025-01-01 for the value in force from 1 January 2025)",
+            path,
+        )
+        return None
     if _is_dated(v):
         dated = sorted((_as_date(k), val) for k, val in v.items())
         in_force = [val for d, val in dated if d <= when]
@@ -124,18 +143,15 @@ def resolve_year(raw: dict, year: int | None, source: str) -> dict:
 
 
 def read_yaml(path: Path) -> dict:
-    """Safe-load a YAML scheme file (never constructs Python objects)."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise SchemeError(
-            f"{at}not valid YAML ({getattr(exc, 'problem', exc)})", source=str(path)
-        ) from None
-    except UnicodeDecodeError:
-        raise SchemeError("not UTF-8 text", source=str(path)) from None
+    """Safe-load a YAML scheme file within bounds (see :mod:`kmmodel.safeload`).
+
+    Never constructs Python objects; refuses files above 1 MB, alias bombs,
+    self-referring aliases, deep nesting, duplicate keys and impossible dates, naming
+    the line.
+    """
+    from kmmodel.safeload import read_yaml as _read
+
+    raw = _read(path, error=SchemeError)
     if not isinstance(raw, dict):
         raise SchemeError("expected a mapping at the top level", source=str(path))
     return raw
