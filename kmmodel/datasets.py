@@ -30,6 +30,7 @@ import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
 from kmmodel.paths import data_dir
+from kmmodel.tables import require
 
 __all__ = ["Dataset", "info", "load", "names", "path", "registry", "to_csv_bytes"]
 
@@ -150,10 +151,8 @@ def _read_raw(file: Path) -> pd.DataFrame:
 def coerce(df: pd.DataFrame, ds: Dataset, source: str) -> pd.DataFrame:
     """Check columns and convert to the declared dtypes, listing every problem."""
     probs = Problems(source=source)
-    missing = [c for c in ds.columns if c not in df.columns]
+    require(df, list(ds.columns), probs, "rows", rows=False)
     extra = [c for c in df.columns if c not in ds.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected columns {list(ds.columns)}")
     if extra:
         probs.add(f"unexpected column(s) {extra}")
     probs.raise_if_any(DataError)
@@ -244,15 +243,9 @@ def load(name: str) -> pd.DataFrame:
 
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """Canonical CSV encoding used for every shipped file (UTF-8, ``\\n``, no index)."""
-    buf = io.StringIO()
-    frame = df.copy()
-    for col in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[col]):
-            frame[col] = frame[col].dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_bool_dtype(frame[col]):
-            frame[col] = frame[col].map({True: "true", False: "false"})
-    frame.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+    from kmmodel.io import csv_bytes
+
+    return csv_bytes(df, safe=False, bom=False)
 
 
 def generate(name: str) -> bytes:

@@ -44,6 +44,7 @@ import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
 from kmmodel.rng import as_generator
+from kmmodel.tables import require
 
 __all__ = [
     "METHODS",
@@ -74,16 +75,8 @@ def _check(
     source: str,
     probs: Problems,
 ) -> pd.DataFrame | None:
-    if not isinstance(ratings, pd.DataFrame):
-        probs.add(f"expected a pandas DataFrame of ratings, got {type(ratings).__name__}")
-        return None
     cols = [*_keys(unit), indicator, rater, score]
-    missing = [c for c in cols if c not in ratings.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected {cols}")
-        return None
-    if len(ratings) == 0:
-        probs.add("expected at least one rating")
+    if not require(ratings, cols, probs, "ratings"):
         return None
     df = ratings[cols].reset_index(drop=True).copy()
     for c in cols[:-1]:

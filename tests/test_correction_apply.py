@@ -116,7 +116,7 @@ def test_bad_shock_data_is_reported_all_at_once(inputs):
     with pytest.raises(DataError) as err:
         apply(**{**inputs, "shocks": shocks, "sensitivity": sens})
     text = str(err.value)
-    assert "exposure must be a share in [0, 1]" in text
+    assert "column exposure: expected a share in [0, 1]" in text
     assert "atlantis" in text and "no_such_indicator" in text
 
 

@@ -77,7 +77,7 @@ def test_bad_shock_data_and_parameters_exit_2_naming_them(tmp_path, capsys):
     out = tmp_path / "o.csv"
     assert main(["correct", "--shocks", str(path), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "exposure must be a share in [0, 1]" in err and "atlantis" in err
+    assert "column exposure: expected a share in [0, 1]" in err and "atlantis" in err
     argv = ["correct", "--param", "coefficient.k=-1", "--param", "reweight.foo=1", "-o", str(out)]
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -46,10 +46,9 @@ def test_broken_shocks_list_every_problem():
     text = str(err.value)
     assert text.startswith("shocks.csv: 6 problems found")
     for needle in (
-        "exposure must be a share in [0, 1]",
-        "rows 3, 5",  # exposure 1.3 and -0.1 (file rows)
-        "months must be a whole number in [0, 12]",
-        "severity must lie in [0, 1]",
+        "column exposure: expected a share in [0, 1] (0.25 = 25%) in rows 3, 5, got [1.3, -0.1]",
+        "column months: expected a whole number of months in [0, 12]",
+        "column severity: expected a severity share in [0, 1]",
         "unknown unit(s) ['atlantis']",
         "event kind(s) ['meteor']",
         "the same (year, unit, event) appears twice in rows 2, 4",
@@ -62,7 +61,7 @@ def test_broken_sensitivity_names_unknown_indicators():
     with pytest.raises(DataError) as err:
         shocks.validate(km.datasets.load("shocks").iloc[:0], bad, indicators=["gdp", "tax"])
     text = str(err.value)
-    assert "sensitivity must lie in [0, 1] in row 3" in text
+    assert "expected a sensitivity share in [0, 1] in row 3" in text
     assert "unknown indicator(s) ['rain']" in text
 
 

@@ -79,8 +79,8 @@ def test_bad_chain_lists_every_problem():
     with pytest.raises(DataError) as exc:
         cba.cost_chain(bad)
     msg = str(exc.value)
-    assert "budget must be > 0 [yuan] in row 2" in msg
-    assert "unknown phase in row 3" in msg
+    assert "column budget: expected a budget > 0 [yuan] in row 2" in msg
+    assert "column phase: expected one of ('preparation'" in msg and "in row 3" in msg
     assert "share between 0 and 1 in row 4" in msg
     assert "expected a number in row 5" in msg and "column budget" in msg
     assert "column executed" in msg

@@ -145,7 +145,7 @@ def test_benford_by_agrees_with_single_tests():
         assert tab.loc[u, "mad"] == pytest.approx(one.mad)
         assert tab.loc[u, "p_value"] == pytest.approx(one.p_value)
     assert not tab.loc["a", "flag"] and tab.loc["b", "flag"]
-    with pytest.raises(DataError, match="missing column 'value'"):
+    with pytest.raises(DataError, match=r"missing column\(s\) \['value'\]"):
         monitoring.benford_by(df, "value", "unit")
 
 

@@ -258,9 +258,9 @@ def test_cli_award_with_items_and_agencies(tmp_path, capsys):
 def test_cli_missing_or_bad_files_exit_2(tmp_path, capsys):
     bids = str(km.datasets.path("tender_bids"))
     assert main(["tender", bids, "--ratings", str(tmp_path / "none.csv")]) == 2
-    assert "none.csv: ratings file not found" in capsys.readouterr().err
+    assert "none.csv: file not found (the ratings file)" in capsys.readouterr().err
     assert main(["tender", bids, "-o", str(tmp_path / "award.txt")]) == 2
-    assert "expected an output ending in .csv or .xlsx" in capsys.readouterr().err
+    assert "unsupported output type '.txt'; expected one of .csv, .xlsx" in capsys.readouterr().err
     few = km.datasets.load("tender_ratings")
     few = few[few["rater"].isin(["E1", "E2"])]
     path = tmp_path / "few.csv"

@@ -12,9 +12,16 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import Column, Table
 
 __all__ = [
+    "AGENCIES",
     "AGENCY_COLUMNS",
+    "BIDS",
+    "BUDGET_ITEM_COLUMNS",
+    "ITEMS",
+    "ITEM_BIDS",
+    "PACKAGE_ITEM_COLUMNS",
     "BID_COLUMNS",
     "ITEM_COLUMNS",
     "QUALIFICATIONS",
@@ -27,39 +34,80 @@ __all__ = [
 #: Qualifications an item may require; ``any`` accepts every agency.
 QUALIFICATIONS = ("cpa", "research", "engineering", "any")
 
-#: Item columns: name -> (dtype, needed by allocate_budget, needed by assign_packages).
-ITEM_COLUMNS = {
-    "item": ("string", True, True),
-    "name_zh": ("string", False, False),
-    "group": ("string", False, False),
-    "budget_unit": ("string", False, True),
-    "evaluated_object": ("string", False, True),
-    "fund": ("float64", True, False),
-    "risk": ("float64", True, False),
-    "priority": ("float64", False, False),
-    "min_cost": ("float64", True, False),
-    "max_cost": ("float64", True, True),
-    "saturation": ("float64", True, False),
-    "qualification": ("string", False, True),
-    "effort_pm": ("float64", False, True),
-    "package": ("string", False, True),
-}
-AGENCY_COLUMNS = {
-    "agency": "string",
-    "name_zh": "string",
-    "kind": "string",
-    "qualifications": "string",
-    "capacity_pm": "float64",
-    "ties": "string",
-}
-BID_COLUMNS = {
-    "package": "string",
-    "agency": "string",
-    "price": "float64",
-    "quality": "float64",
-    "plan_months": "float64",
-    "report_months": "float64",
-}
+_YUAN, _PM = " yuan", " person-months"
+
+#: Evaluation items (one row per fiscal expenditure item to evaluate).
+ITEMS = Table(
+    "items",
+    (
+        Column("item", unique=True),
+        Column("name_zh", required=False, nullable=True),
+        Column("group", required=False, nullable=True),
+        Column("budget_unit", required=False),
+        Column("evaluated_object", required=False),
+        Column("fund", "float", required=False, low=0, unit=_YUAN),
+        Column("risk", "float", required=False, low=0, high=1),
+        Column("priority", "float", required=False, low=0, default=1.0),
+        Column("min_cost", "float", required=False, low=0, unit=_YUAN),
+        Column("max_cost", "float", low=0, low_open=True, unit=_YUAN),
+        Column("saturation", "float", required=False, low=0, low_open=True, unit=_YUAN),
+        Column("qualification", required=False, choices=QUALIFICATIONS),
+        Column("effort_pm", "float", required=False, low=0, low_open=True, unit=_PM),
+        Column("package", required=False),
+    ),
+    ordered=(("min_cost", "max_cost", "min_cost is above max_cost in {rows}"),),
+)
+#: Columns :func:`~kmmodel.allocation.allocate_budget` needs / checks.
+BUDGET_ITEM_COLUMNS = ("item", "fund", "risk", "min_cost", "max_cost", "saturation")
+#: Columns :func:`~kmmodel.allocation.assign_packages` needs / checks.
+PACKAGE_ITEM_COLUMNS = (
+    "item",
+    "budget_unit",
+    "evaluated_object",
+    "max_cost",
+    "qualification",
+    "effort_pm",
+    "package",
+)
+#: Third-party evaluation agencies.
+AGENCIES = Table(
+    "agencies",
+    (
+        Column("agency", unique=True),
+        Column("name_zh", required=False, nullable=True),
+        Column("kind", required=False, nullable=True),
+        Column("qualifications"),
+        Column("capacity_pm", "float", low=0, unit=_PM),
+        Column("ties", required=False, nullable=True),
+    ),
+)
+#: Bids, one row per package x agency (``item`` instead of ``package`` for item-level bids).
+BIDS = Table(
+    "bids",
+    (
+        Column("package", ref="items.package", label="package"),
+        Column("agency", ref="agencies.agency"),
+        Column("price", "float", low=0, low_open=True, unit=_YUAN),
+        Column("quality", "float", low=0, high=100, unit=" points"),
+        Column("plan_months", "float", low=0, low_open=True, unit=" months"),
+        Column("report_months", "float", low=0, low_open=True, unit=" months"),
+    ),
+    key=("package", "agency"),
+    key_message="more than one bid by the same agency for a package in {rows}",
+    ordered=(("plan_months", "report_months", "plan_months is after report_months in {rows}"),),
+)
+#: Item-level bids (sub-package formation): ``item`` in place of ``package``.
+ITEM_BIDS = Table(
+    "item_bids",
+    (Column("item", ref="items.item", label="item"), *BIDS.columns[1:]),
+    key=("item", "agency"),
+    key_message="more than one bid by the same agency for an item in {rows}",
+    ordered=BIDS.ordered,
+)
+#: ``{column: dtype}`` views of the declarations (the data catalogue uses them).
+ITEM_COLUMNS = ITEMS.dtypes()
+AGENCY_COLUMNS = AGENCIES.dtypes()
+BID_COLUMNS = BIDS.dtypes()
 
 
 def split_list(value) -> frozenset[str]:
@@ -69,73 +117,8 @@ def split_list(value) -> frozenset[str]:
     return frozenset(p.strip() for p in str(value).split(";") if p.strip())
 
 
-def _need(df: pd.DataFrame, cols, probs: Problems, what: str) -> bool:
-    if not isinstance(df, pd.DataFrame):
-        probs.add(f"expected a pandas DataFrame of {what}, got {type(df).__name__}")
-        return False
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected at least {list(cols)}")
-        return False
-    if len(df) == 0:
-        probs.add(f"expected at least one row of {what}")
-        return False
-    return True
-
-
-def _numbers(df, col, probs, *, low=None, high=None, strict_low=False, unit="") -> pd.Series:
-    raw = df[col]
-    num = pd.to_numeric(raw, errors="coerce").astype("float64")
-    missing = raw.isna() | (raw.astype(str).str.strip() == "")
-    bad = num.isna() & ~missing
-    if missing.any():
-        probs.add(f"missing value in {rows_phrase(np.flatnonzero(missing))}", f"column {col}")
-    if bad.any():
-        probs.add(
-            f"expected a number in {rows_phrase(np.flatnonzero(bad))}, "
-            f"got {raw[bad].astype(str).head(3).tolist()}",
-            f"column {col}",
-        )
-    inf = np.isinf(num.fillna(0))
-    if inf.any():
-        probs.add(
-            f"expected a finite number in {rows_phrase(np.flatnonzero(inf))}", f"column {col}"
-        )
-    if low is not None:
-        under = (num <= low) if strict_low else (num < low)
-        if under.fillna(False).any():
-            rel = ">" if strict_low else ">="
-            probs.add(
-                f"expected {rel} {low}{unit} in {rows_phrase(np.flatnonzero(under.fillna(False)))}, "
-                f"got {num[under.fillna(False)].head(3).tolist()}",
-                f"column {col}",
-            )
-    if high is not None:
-        over = (num > high).fillna(False)
-        if over.any():
-            probs.add(
-                f"expected <= {high}{unit} in {rows_phrase(np.flatnonzero(over))}, "
-                f"got {num[over].head(3).tolist()}",
-                f"column {col}",
-            )
-    return num
-
-
-def _strings(df, col, probs, *, required=True) -> pd.Series:
-    s = df[col].astype("string").str.strip()
-    empty = s.isna() | (s == "")
-    if required and empty.any():
-        probs.add(f"missing value in {rows_phrase(np.flatnonzero(empty))}", f"column {col}")
-    return s.where(~empty, None)
-
-
-def _unique(s: pd.Series, col: str, probs: Problems) -> None:
-    dup = s.duplicated(keep=False) & s.notna()
-    if dup.any():
-        probs.add(
-            f"duplicate ids {sorted(s[dup].unique().tolist())} in {rows_phrase(np.flatnonzero(dup))}",
-            f"column {col}",
-        )
+def _rows(mask) -> str:
+    return rows_phrase(np.flatnonzero(np.asarray(mask, dtype=bool)))
 
 
 def check_items(
@@ -169,50 +152,13 @@ def check_items(
     """
     own = probs is None
     probs = probs if probs is not None else Problems(source=source)
-    idx = 2 if for_packages else 1
-    need = [c for c, spec in ITEM_COLUMNS.items() if spec[idx]]
-    if not _need(items, need, probs, "items"):
-        probs.raise_if_any(DataError)
-        return items
-    df = items.reset_index(drop=True).copy()
-    df["item"] = _strings(df, "item", probs)
-    _unique(df["item"], "item", probs)
-    if "priority" not in df.columns:
-        df["priority"] = 1.0
-    for col in ("name_zh", "group"):
+    need = PACKAGE_ITEM_COLUMNS if for_packages else BUDGET_ITEM_COLUMNS
+    optional = ("name_zh", "group", "priority")
+    df = ITEMS.check(items, probs=probs, columns=(*need, *optional), required=need)
+    for col, fill in (("name_zh", df["item"]), ("group", "")):
         if col not in df.columns:
             df[col] = df["item"] if col == "name_zh" else "all"
-        df[col] = df[col].astype("string")
-    df["name_zh"] = df["name_zh"].fillna(df["item"]).fillna("")
-    df["group"] = df["group"].fillna("")
-    if not for_packages:
-        df["fund"] = _numbers(df, "fund", probs, low=0, unit=" yuan")
-        df["risk"] = _numbers(df, "risk", probs, low=0, high=1)
-        df["priority"] = _numbers(df, "priority", probs, low=0)
-        df["min_cost"] = _numbers(df, "min_cost", probs, low=0, unit=" yuan")
-        df["saturation"] = _numbers(df, "saturation", probs, low=0, strict_low=True, unit=" yuan")
-    df["max_cost"] = _numbers(df, "max_cost", probs, low=0, strict_low=True, unit=" yuan")
-    if not for_packages:
-        inverted = (df["min_cost"] > df["max_cost"]).fillna(False)
-        if inverted.any():
-            probs.add(
-                f"min_cost is above max_cost in {rows_phrase(np.flatnonzero(inverted))}",
-                "columns min_cost, max_cost",
-            )
-    if for_packages:
-        for col in ("package", "budget_unit", "evaluated_object", "qualification"):
-            df[col] = _strings(df, col, probs)
-        df["effort_pm"] = _numbers(
-            df, "effort_pm", probs, low=0, strict_low=True, unit=" person-months"
-        )
-        q = df["qualification"]
-        unknown = q.notna() & ~q.isin(QUALIFICATIONS)
-        if unknown.any():
-            probs.add(
-                f"expected one of {QUALIFICATIONS} in {rows_phrase(np.flatnonzero(unknown))}, "
-                f"got {sorted(q[unknown].unique().tolist())}",
-                "column qualification",
-            )
+        df[col] = df[col].astype("string").fillna(fill).fillna("")
     if own:
         probs.raise_if_any(DataError)
     return df
@@ -226,23 +172,16 @@ def check_agencies(
     bodies the agency is tied to; may be empty). Returns a clean copy."""
     own = probs is None
     probs = probs if probs is not None else Problems(source=source)
-    if not _need(agencies, ["agency", "qualifications", "capacity_pm"], probs, "agencies"):
-        probs.raise_if_any(DataError)
-        return agencies
-    df = agencies.reset_index(drop=True).copy()
-    df["agency"] = _strings(df, "agency", probs)
-    _unique(df["agency"], "agency", probs)
+    df = AGENCIES.check(agencies, probs=probs)
     if "ties" not in df.columns:
         df["ties"] = None
     if "name_zh" not in df.columns:
         df["name_zh"] = df["agency"]
-    df["capacity_pm"] = _numbers(df, "capacity_pm", probs, low=0, unit=" person-months")
     quals = df["qualifications"].map(split_list)
     unknown = quals.map(lambda s: bool(s - set(QUALIFICATIONS)))
     if unknown.any():
         probs.add(
-            f"expected ';'-separated names from {QUALIFICATIONS} in "
-            f"{rows_phrase(np.flatnonzero(unknown))}",
+            f"expected ';'-separated names from {QUALIFICATIONS} in {_rows(unknown)}",
             "column qualifications",
         )
     if own:
@@ -266,45 +205,13 @@ def check_bids(
     bids (an ``item`` column instead of ``package``; ``packages`` then lists items)."""
     own = probs is None
     probs = probs if probs is not None else Problems(source=source)
-    cols = [key if c == "package" else c for c in BID_COLUMNS]
-    if not _need(bids, cols, probs, "bids"):
-        probs.raise_if_any(DataError)
-        return bids
-    df = bids.reset_index(drop=True).copy()
-    df[key] = _strings(df, key, probs)
-    df["agency"] = _strings(df, "agency", probs)
-    df["price"] = _numbers(df, "price", probs, low=0, strict_low=True, unit=" yuan")
-    df["quality"] = _numbers(df, "quality", probs, low=0, high=100, unit=" points")
-    for col in ("plan_months", "report_months"):
-        df[col] = _numbers(df, col, probs, low=0, strict_low=True, unit=" months")
-    late = (df["plan_months"] > df["report_months"]).fillna(False)
-    if late.any():
-        probs.add(
-            f"plan_months is after report_months in {rows_phrase(np.flatnonzero(late))}",
-            "columns plan_months, report_months",
-        )
-    dup = df.duplicated([key, "agency"], keep=False)
-    if dup.any():
-        probs.add(
-            f"more than one bid by the same agency for {'an' if key == 'item' else 'a'} {key} in {rows_phrase(np.flatnonzero(dup))}"
-        )
+    table = ITEM_BIDS if key == "item" else BIDS
+    refs = {}
     if agencies is not None:
-        unknown = df["agency"].notna() & ~df["agency"].isin(agencies["agency"])
-        if unknown.any():
-            probs.add(
-                f"unknown agency id(s) {sorted(df.loc[unknown, 'agency'].unique().tolist())} in "
-                f"{rows_phrase(np.flatnonzero(unknown))}; expected one of the agencies table",
-                "column agency",
-            )
+        refs["agencies.agency"] = agencies["agency"]
     if packages is not None:
-        unknown = df[key].notna() & ~df[key].isin(list(packages))
-        if unknown.any():
-            probs.add(
-                f"unknown {key}(s) {sorted(df.loc[unknown, key].unique().tolist())} in "
-                f"{rows_phrase(np.flatnonzero(unknown))}; expected {'an' if key == 'item' else 'a'} "
-                f"{key} of the items table",
-                f"column {key}",
-            )
+        refs[table[key].ref] = list(packages)
+    df = table.check(bids, probs=probs, refs=refs)
     if own:
         probs.raise_if_any(DataError)
     return df

@@ -77,6 +77,7 @@ import pandas as pd
 from kmmodel.errors import DataError, Problems, rows_phrase
 from kmmodel.panel import median_of_others
 from kmmodel.rng import as_generator
+from kmmodel.tables import require
 
 __all__ = [
     "ABNORMAL_RULES",
@@ -184,16 +185,7 @@ def check_tender_bids(
     Agency ids must be in ``agencies`` and packages in ``packages`` when given.
     Returns a clean copy (0-based index) or None when the table cannot be read at all.
     """
-    if not isinstance(bids, pd.DataFrame):
-        probs.add(f"expected a pandas DataFrame of bids, got {type(bids).__name__}")
-        return None
-    need = ["package", "agency", "price", *need_factors]
-    missing = [c for c in need if c not in bids.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected at least {need}")
-        return None
-    if len(bids) == 0:
-        probs.add("expected at least one bid")
+    if not require(bids, ["package", "agency", "price", *need_factors], probs, "bids"):
         return None
     df = bids.reset_index(drop=True).copy()
     for col in ("package", "agency"):
@@ -342,13 +334,9 @@ def _rated_factors(ratings, df, rating_method, min_raters, probs) -> pd.DataFram
     """Factor scores per bid from expert ratings: package, agency, factor, rater, score."""
     from kmmodel import panel
 
-    if not isinstance(ratings, pd.DataFrame):
-        probs.add(f"expected a pandas DataFrame, got {type(ratings).__name__}", "ratings")
-        return None
-    cols = ["package", "agency", "factor", "rater", "score"]
-    missing = [c for c in cols if c not in ratings.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected {cols}", "ratings")
+    sub = Problems()
+    if not require(ratings, ["package", "agency", "factor", "rater", "score"], sub, "ratings"):
+        probs.extend(type(p)(p.message, "ratings") for p in sub.items)
         return None
     r = ratings.reset_index(drop=True).copy()
     for c in ("package", "agency", "factor"):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.allocation.inputs import check_agencies, check_bids, check_items
+from kmmodel.allocation.inputs import BIDS, ITEMS, check_agencies, check_bids, check_items
 from kmmodel.datasets import Dataset
 from kmmodel.errors import Problems
 
@@ -108,30 +108,8 @@ _HITECH = [
     ("H05", "成本绩效分析", "ex_post", "高新区财政局", "产业扶持与基建项目", "engineering", "H3"),
     ("H06", "绩效管理制度建设与培训", "capacity", "高新区财政局", "区级预算单位", "any", "H3"),
 ]
-ITEM_COLUMNS = {
-    "item": "string",
-    "name_zh": "string",
-    "group": "string",
-    "budget_unit": "string",
-    "evaluated_object": "string",
-    "fund": "float64",
-    "risk": "float64",
-    "priority": "float64",
-    "min_cost": "float64",
-    "max_cost": "float64",
-    "saturation": "float64",
-    "qualification": "string",
-    "effort_pm": "float64",
-    "package": "string",
-}
-BID_COLUMNS = {
-    "package": "string",
-    "agency": "string",
-    "price": "float64",
-    "quality": "float64",
-    "plan_months": "float64",
-    "report_months": "float64",
-}
+ITEM_COLUMNS = ITEMS.dtypes()  # declared once, in kmmodel.allocation.inputs
+BID_COLUMNS = BIDS.dtypes()
 # agency, name_zh, kind, qualifications, ties (bodies it is tied to; breaks independence)
 _AGENCIES = [
     ("A01", "甲会计师事务所(示例)", "cpa_firm", "cpa;research", ""),

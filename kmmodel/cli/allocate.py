@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 COMMAND = "allocate"
-HELP = "Allocate an evaluation budget across items (LP, HiGHS); write the allocation table as CSV."
+HELP = "Allocate an evaluation budget across items (LP, HiGHS); write the allocation table (.csv/.xlsx)."
 ORDER = 30
 
 
@@ -47,28 +47,22 @@ def register(p: argparse.ArgumentParser) -> None:
         default=1e-9,
         help="relative MIP gap at which the solver may stop, with --granularity (default 1e-9)",
     )
-    p.add_argument("-o", "--output", default=None, help="output CSV (default: print the table)")
+    p.add_argument(
+        "-o", "--output", default=None, help="output .csv or .xlsx (default: print the table)"
+    )
     p.add_argument("--log", action="store_true", help="print the solver log")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    import pandas as pd
-
+    from kmmodel import io as kio
     from kmmodel.allocation import allocate_budget
-    from kmmodel.datasets import to_csv_bytes
+    from kmmodel.cli._inputs import check_outputs, write_outputs
     from kmmodel.errors import DataError
-    from kmmodel.report.atomic import atomic_write_bytes
 
-    path = Path(args.items)
-    if not path.is_file():
-        raise DataError("items file not found", source=str(path))
-    try:
-        items = pd.read_csv(path, dtype={"item": str, "group": str, "package": str})
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read as CSV ({exc})", source=str(path)) from None
+    out = check_outputs({"-o": args.output})
+    path = args.items
+    items = kio.read_table(path, what="items")
     try:
         res = allocate_budget(
             items,
@@ -83,11 +77,8 @@ def run(args: argparse.Namespace) -> int:
         raise DataError(exc.problems, source=str(path)) from None
     if args.log:
         print(res.log)
-    if args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out, to_csv_bytes(res.table))
-        print(f"wrote {out}")
+    if out:
+        write_outputs({out["-o"]: res.table})
     else:
         print(res.table.to_string(index=False))
     print(res.summary())

@@ -16,7 +16,6 @@ the illustrative synthetic shocks)::
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 COMMAND = "correct"
 HELP = (
@@ -67,7 +66,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--show", choices=_SHOW, default="rank", help="column printed per method (default rank)"
     )
-    p.add_argument("-o", "--output", help="write the long result table to this CSV")
+    p.add_argument("-o", "--output", help="write the long result table to this .csv or .xlsx")
     p.set_defaults(func=run)
 
 
@@ -97,44 +96,28 @@ def parse_params(items, probs) -> dict[str, dict]:
 
 
 def _table(arg: str | None, default: str | None, what: str, probs, *, keep_text=False):
-    """A CSV path or a shipped data-set name -> DataFrame (None when unreadable)."""
-    import pandas as pd
-
-    from kmmodel import datasets
+    """A .csv/.xlsx path or a shipped data-set name -> DataFrame (None when unreadable)."""
+    from kmmodel.cli._inputs import read_input
     from kmmodel.errors import KmmodelError
 
     if arg is None:
         if default is None:
             return None
         arg = default
-    path = Path(arg)
-    if path.suffix.lower() == ".csv" or path.exists():
-        if not path.is_file():
-            probs.add("file not found", f"{what} {path}")
-            return None
-        try:
-            dtype = {"unit": str, "indicator": str, "value": str} if keep_text else None
-            return pd.read_csv(path, dtype=dtype)
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            probs.add(f"not a readable CSV ({exc})", f"{what} {path}")
-            return None
-    if arg in datasets.names():
-        try:
-            return datasets.load(arg)
-        except KmmodelError as exc:  # pragma: no cover - shipped data broken
-            probs.add(str(exc), f"{what} {arg}")
-            return None
-    probs.add(f"{arg!r} is neither a CSV file nor a shipped data set", what)
-    return None
+    try:
+        return read_input(arg, what, text=True if keep_text else False)[0]
+    except KmmodelError as exc:
+        probs.add(str(exc), what)
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel import correction
-    from kmmodel.datasets import to_csv_bytes
+    from kmmodel.cli._inputs import check_outputs, write_outputs
     from kmmodel.errors import DataError, KmmodelError, Problems
-    from kmmodel.report.atomic import atomic_write_bytes
     from kmmodel.scheme import load_scheme, shipped
 
+    out = check_outputs({"-o": args.output})
     year = args.year
     probs = Problems(source="kmmodel correct")
     params = parse_params(args.param, probs)
@@ -182,9 +165,6 @@ def run(args: argparse.Namespace) -> int:
     print(wide.to_string(float_format=lambda v: f"{v:.2f}"))
     moved = app.wide("rank").ne(app.wide("rank").iloc[:, 0], axis=0).any(axis=1)
     print(f"units whose rank differs between methods: {int(moved.sum())}")
-    if args.output:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(out, to_csv_bytes(app.table))
-        print(f"wrote {out}")
+    if out:
+        write_outputs({out["-o"]: app.table})
     return 0

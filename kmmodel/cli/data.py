@@ -29,7 +29,7 @@ def register(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from kmmodel import datasets
     from kmmodel.errors import DataError
-    from kmmodel.report.atomic import atomic_write_bytes
+    from kmmodel.io import atomic_write_bytes
 
     reg = datasets.registry()
     unknown = [n for n in args.names if n not in reg]

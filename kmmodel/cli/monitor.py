@@ -28,18 +28,9 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _read_csv(path: str):
-    import pandas as pd
+    from kmmodel import io as kio
 
-    from kmmodel.errors import DataError
-
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise DataError("file not found", source=path) from None
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty: expected a header row and data rows", path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"not a readable CSV ({exc})", source=path) from None
+    return kio.read_table(path, what="feed", text=("unit", "indicator"))
 
 
 def run(args: argparse.Namespace) -> int:

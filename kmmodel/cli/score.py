@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 COMMAND = "score"
 HELP = "Score units against an assessment scheme; write one row per unit (total, grade, rank, dimensions)."
@@ -17,8 +16,12 @@ def register(p: argparse.ArgumentParser) -> None:
         help="CSV with columns unit, indicator, value — or a shipped data-set name "
         "(e.g. observations_2025)",
     )
-    p.add_argument("-o", "--output", help="write the unit table to this CSV (default: print only)")
-    p.add_argument("--points", help="also write the long per-indicator points table to this CSV")
+    p.add_argument(
+        "-o", "--output", help="write the unit table to this .csv or .xlsx (default: print only)"
+    )
+    p.add_argument(
+        "--points", help="also write the long per-indicator points table (.csv or .xlsx)"
+    )
     p.add_argument("--year", type=int, help="assessment year for date-keyed values")
     p.add_argument(
         "--missing", choices=("zero", "rescale", "error"), help="override the missing-data policy"
@@ -28,34 +31,18 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def read_observations(arg: str):
-    """Observations from a CSV path or a shipped data-set name -> (DataFrame, source)."""
-    import pandas as pd
+    """Observations from a .csv/.xlsx path or a shipped data-set name -> (DataFrame, source)."""
+    from kmmodel.cli._inputs import read_input
 
-    from kmmodel import datasets
-    from kmmodel.errors import DataError
-
-    path = Path(arg)
-    if path.suffix.lower() == ".csv" or path.exists():
-        if not path.is_file():
-            raise DataError("observations file not found", source=str(path))
-        try:
-            obs = pd.read_csv(path, dtype={"unit": str, "indicator": str, "value": str})
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"not a readable CSV ({exc})", source=str(path)) from None
-        return obs, str(path)
-    if arg in datasets.names():
-        return datasets.load(arg), f"data set {arg}"
-    raise DataError(
-        f"{arg!r} is neither a CSV file nor a shipped data set ({', '.join(datasets.names())})"
-    )
+    return read_input(arg, "observations")
 
 
 def run(args: argparse.Namespace) -> int:
-    from kmmodel.datasets import to_csv_bytes
-    from kmmodel.report.atomic import atomic_write_bytes
+    from kmmodel.cli._inputs import check_outputs, write_outputs
     from kmmodel.scheme import load_scheme
     from kmmodel.scoring import score
 
+    out = check_outputs({"-o": args.output, "--points": args.points})
     scheme = load_scheme(args.scheme, year=args.year)
     obs, source = read_observations(args.observations)
     res = score(scheme, obs, missing=args.missing, source=source)
@@ -68,10 +55,5 @@ def run(args: argparse.Namespace) -> int:
         print(
             explain[["indicator", "points", "max_points", "lost", "reason"]].to_string(index=False)
         )
-    for target, frame in ((args.output, res.table), (args.points, res.points)):
-        if target:
-            out = Path(target)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(out, to_csv_bytes(frame))
-            print(f"wrote {out}")
+    write_outputs({out.get("-o"): res.table, out.get("--points"): res.points})
     return 0

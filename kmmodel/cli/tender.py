@@ -59,36 +59,18 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _read(path, what: str):
-    from pathlib import Path
+    from kmmodel import io as kio
 
-    import pandas as pd
-
-    from kmmodel.errors import DataError
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{what} file not found", source=str(path))
-    try:
-        return pd.read_csv(
-            path,
-            dtype={"package": str, "agency": str, "rater": str, "factor": str, "reason": str},
-            encoding="utf-8-sig",
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read as CSV ({exc})", source=str(path)) from None
+    return kio.read_table(path, what=what, text=("package", "agency", "rater", "factor", "reason"))
 
 
 def run(args: argparse.Namespace) -> int:
-    import io
-    from pathlib import Path
-
+    from kmmodel import io as kio
     from kmmodel.allocation import tender_scores
+    from kmmodel.cli._inputs import check_outputs, write_outputs
     from kmmodel.errors import DataError
-    from kmmodel.report.atomic import atomic_write_bytes
 
-    out = Path(args.output) if args.output else None
-    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        raise DataError(f"expected an output ending in .csv or .xlsx, got {out.name!r}", "-o")
+    out = check_outputs({"-o": args.output}).get("-o")
     if (args.items is None) != (args.agencies is None):
         raise DataError("give --items and --agencies together", "--items, --agencies")
     bids = _read(args.bids, "bids")
@@ -130,20 +112,13 @@ def run(args: argparse.Namespace) -> int:
             ]
     except DataError as exc:  # name the file the rows belong to
         raise DataError(exc.problems, source=str(args.bids)) from None
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".xlsx":
-            import pandas as pd
-
-            buf = io.BytesIO()
-            with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-                s.to_excel(xl, sheet_name="scores", index=False)
-                winners.to_excel(xl, sheet_name="winners", index=False)
-            atomic_write_bytes(out, buf.getvalue())
-        else:
-            data = s.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
-            atomic_write_bytes(out, data)
-        print(f"wrote {out}")
+    if out is not None:  # CSV: the scores, with BOM (as before); workbook: scores + winners
+        data = (
+            kio.xlsx_bytes({"scores": s, "winners": winners})
+            if out.suffix.lower() == ".xlsx"
+            else kio.csv_bytes(s, bom=True)
+        )
+        write_outputs({out: data})
     else:
         print(s.to_string(index=False))
     won = winners[winners["agency"].notna()]

@@ -36,10 +36,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.errors import DataError, Problems
+from kmmodel.tables import Column, Table
 
 __all__ = [
+    "SENSITIVITY",
     "SENSITIVITY_COLUMNS",
+    "SHOCKS",
     "SHOCK_COLUMNS",
     "arrays",
     "check_sensitivity",
@@ -47,109 +50,70 @@ __all__ = [
     "validate",
 ]
 
-SHOCK_COLUMNS = ("year", "unit", "event", "exposure", "months", "severity", "description")
-SENSITIVITY_COLUMNS = ("indicator", "event", "sensitivity", "scale")
 SCALES = ("level", "growth")
 
 
-def _rows(mask: pd.Series) -> str:
-    return rows_phrase(np.flatnonzero(mask.to_numpy()))
-
-
-def _missing(df: pd.DataFrame, cols: Sequence[str], probs: Problems) -> bool:
-    miss = [c for c in cols if c not in df.columns]
-    if miss:
-        probs.add(f"missing column(s) {miss}; expected columns {list(cols)}")
-    return bool(miss)
-
-
-def _num(df: pd.DataFrame, col: str, probs: Problems) -> pd.Series:
-    s = pd.to_numeric(df[col], errors="coerce")
-    bad = s.isna()
-    if bad.any():
-        probs.add(f"expected a number in {_rows(bad)}", f"column {col}")
-    return s
+#: Shocks, one row per unit, year and event.
+SHOCKS = Table(
+    "shocks",
+    (
+        Column("year", "int", expect="a whole year"),
+        Column("unit", ref="units.unit", label="unit"),
+        Column("event", ref="sensitivity.event", label="event kind"),
+        Column("exposure", "float", low=0, high=1, expect="a share in [0, 1] (0.25 = 25%)"),
+        Column("months", "int", low=0, high=12, expect="a whole number of months in [0, 12]"),
+        Column("severity", "float", low=0, high=1, expect="a severity share in [0, 1]"),
+        Column("description", required=False, nullable=True),
+    ),
+    key=("year", "unit", "event"),
+    key_message="the same (year, unit, event) appears twice in {rows}",
+    allow_empty=True,
+)
+#: Sensitivity of each indicator to each event kind.
+SENSITIVITY = Table(
+    "sensitivity",
+    (
+        Column("indicator", ref="indicators.indicator", label="indicator"),
+        Column("event"),
+        Column("sensitivity", "float", low=0, high=1, expect="a sensitivity share in [0, 1]"),
+        Column("scale", choices=SCALES),
+    ),
+    key=("indicator", "event"),
+    key_message="the same (indicator, event) appears twice in {rows}",
+    allow_empty=True,
+)
+SHOCK_COLUMNS = SHOCKS.names
+SENSITIVITY_COLUMNS = SENSITIVITY.names
 
 
 def check_shocks(
     df: pd.DataFrame, probs: Problems, units: Sequence[str] | None = None, events=None
-) -> None:
-    """Add every problem of a shocks table to ``probs``.
-
-    ``units`` / ``events``: the allowed unit ids and event kinds (unchecked when None).
-    """
-    if _missing(df, SHOCK_COLUMNS[:-1], probs):
-        return
-    exp = _num(df, "exposure", probs)
-    bad = exp.notna() & ((exp < 0) | (exp > 1))
-    if bad.any():
-        probs.add(
-            f"exposure must be a share in [0, 1] (0.25 = 25%), got {exp[bad].tolist()[:5]} in {_rows(bad)}",
-            "column exposure",
-        )
-    months = _num(df, "months", probs)
-    bad = months.notna() & ((months < 0) | (months > 12) | (months % 1 != 0))
-    if bad.any():
-        probs.add(f"months must be a whole number in [0, 12] in {_rows(bad)}", "column months")
-    sev = _num(df, "severity", probs)
-    bad = sev.notna() & ((sev < 0) | (sev > 1))
-    if bad.any():
-        probs.add(f"severity must lie in [0, 1] in {_rows(bad)}", "column severity")
-    year = _num(df, "year", probs)
-    bad = year.notna() & (year % 1 != 0)
-    if bad.any():
-        probs.add(f"year must be a whole number in {_rows(bad)}", "column year")
-    if units is not None:
-        bad = ~df["unit"].isin(list(units))
-        if bad.any():
-            probs.add(
-                f"unknown unit(s) {sorted(set(df.loc[bad, 'unit'].astype(str)))} in {_rows(bad)}; "
-                "expected ids from km.datasets.load('units')",
-                "column unit",
-            )
-    if events is not None:
-        bad = ~df["event"].isin(list(events))
-        if bad.any():
-            probs.add(
-                f"event kind(s) {sorted(set(df.loc[bad, 'event'].astype(str)))} in {_rows(bad)} have "
-                f"no sensitivity rows; known kinds: {sorted(set(events))}",
-                "column event",
-            )
-    dup = df.duplicated(["year", "unit", "event"], keep=False)
-    if dup.any():
-        probs.add(f"the same (year, unit, event) appears twice in {_rows(dup)}")
+) -> pd.DataFrame | None:
+    """Add every problem of a shocks table to ``probs``; return it typed (None when columns
+    are missing). ``units`` / ``events``: the allowed unit ids and event kinds (unchecked
+    when None)."""
+    if not SHOCKS.require(df, probs):
+        return None
+    refs = {"units.unit": units, "sensitivity.event": events}
+    return SHOCKS.check(df, probs=probs, refs={k: v for k, v in refs.items() if v is not None})
 
 
 def check_sensitivity(
     df: pd.DataFrame, probs: Problems, indicators: Sequence[str] | None = None
-) -> None:
-    """Add every problem of a sensitivity table to ``probs``."""
-    if _missing(df, SENSITIVITY_COLUMNS, probs):
-        return
-    s = _num(df, "sensitivity", probs)
-    bad = s.notna() & ((s < 0) | (s > 1))
-    if bad.any():
-        probs.add(f"sensitivity must lie in [0, 1] in {_rows(bad)}", "column sensitivity")
-    bad = ~df["scale"].isin(SCALES)
-    if bad.any():
-        probs.add(f"expected one of {SCALES} in {_rows(bad)}", "column scale")
-    mixed = df.groupby("indicator")["scale"].nunique()
+) -> pd.DataFrame | None:
+    """Add every problem of a sensitivity table to ``probs``; return it typed."""
+    if not SENSITIVITY.require(df, probs):
+        return None
+    refs = {"indicators.indicator": indicators} if indicators is not None else None
+    out = SENSITIVITY.check(df, probs=probs, refs=refs)
+    mixed = out.groupby("indicator")["scale"].nunique()
     if (mixed > 1).any():
         probs.add(
             f"indicator(s) {sorted(mixed.index[mixed > 1])} have more than one scale; "
             "an indicator is either a level or a growth rate",
             "column scale",
         )
-    if indicators is not None:
-        bad = ~df["indicator"].isin(list(indicators))
-        if bad.any():
-            probs.add(
-                f"unknown indicator(s) {sorted(set(df.loc[bad, 'indicator'].astype(str)))} in {_rows(bad)}",
-                "column indicator",
-            )
-    dup = df.duplicated(["indicator", "event"], keep=False)
-    if dup.any():
-        probs.add(f"the same (indicator, event) appears twice in {_rows(dup)}")
+    return out
 
 
 def validate(

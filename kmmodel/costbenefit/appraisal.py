@@ -31,7 +31,8 @@ from kmmodel.costbenefit.flows import (
 )
 from kmmodel.costbenefit.model import ProjectModel
 from kmmodel.costbenefit.optimism import OPTIMISM_BIAS, apply_optimism_bias, uplift
-from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.errors import DataError
+from kmmodel.tables import Column, Table
 
 __all__ = [
     "PROJECT_COLUMNS",
@@ -42,68 +43,30 @@ __all__ = [
     "validate_projects",
 ]
 
-#: Required project columns (others are kept as they are).
-PROJECT_COLUMNS = ("project", "life_years", "ob_category", "beneficiaries", "carbon_price")
+#: Projects, one row each; columns not declared here are kept as they are.
+PROJECTS = Table(
+    "projects",
+    (
+        Column("project", unique=True),
+        Column("life_years", "int", low=1, expect="a whole number of years >= 1"),
+        Column("ob_category", choices=tuple(sorted(OPTIMISM_BIAS))),
+        Column("beneficiaries", "int", low=0, expect="a whole number of people >= 0"),
+        Column(
+            "carbon_price", "float", low=0, low_open=True, expect="a carbon price > 0 [yuan/tCO2]"
+        ),
+        Column("satisfaction_gain", "float", required=False, nullable=True, doc="[points]"),
+    ),
+)
+#: Required project columns.
+PROJECT_COLUMNS = PROJECTS.required
 
 
 def validate_projects(projects: pd.DataFrame, source: str = "projects") -> pd.DataFrame:
-    """Check a projects table: ids unique, life_years whole >= 1, known optimism-bias
-    category, beneficiaries >= 0, carbon_price > 0 [yuan/tCO2]; all problems at once.
-    ``satisfaction_gain`` [points], when present, must be a number (NaN allowed = unknown).
+    """Check a projects table (:data:`PROJECTS`): ids unique, life_years whole >= 1, known
+    optimism-bias category, beneficiaries whole >= 0, carbon_price > 0 [yuan/tCO2]; all problems
+    at once. ``satisfaction_gain`` [points], when present, must be a number (empty = unknown).
     """
-    probs = Problems(source=source)
-    if not isinstance(projects, pd.DataFrame):
-        raise DataError("expected a DataFrame", source)
-    missing = [c for c in PROJECT_COLUMNS if c not in projects.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected at least {list(PROJECT_COLUMNS)}")
-        probs.raise_if_any(DataError)
-    df = projects.reset_index(drop=True).copy()
-    pid = df["project"].astype("string")
-    bad = pid.isna() | (pid.str.strip() == "")
-    if bad.any():
-        probs.add(f"empty project id in {rows_phrase(np.flatnonzero(bad))}", "column project")
-    dup = pid.duplicated(keep=False) & ~bad
-    if dup.any():
-        probs.add(f"duplicate project id in {rows_phrase(np.flatnonzero(dup))}", "column project")
-    checks = {
-        "life_years": lambda s: s.isna() | (s < 1) | (s % 1 != 0),
-        "beneficiaries": lambda s: s.isna() | (s < 0),
-        "carbon_price": lambda s: s.isna() | (s <= 0),
-    }
-    expect = {
-        "life_years": "a whole number of years >= 1",
-        "beneficiaries": "a number of people >= 0",
-        "carbon_price": "a carbon price > 0 [yuan/tCO2]",
-    }
-    for col, test in checks.items():
-        num = pd.to_numeric(df[col], errors="coerce")
-        b = test(num)
-        if b.any():
-            probs.add(
-                f"expected {expect[col]} in {rows_phrase(np.flatnonzero(b))}", f"column {col}"
-            )
-        df[col] = num
-    cat = ~df["ob_category"].isin(list(OPTIMISM_BIAS))
-    if cat.any():
-        probs.add(
-            f"unknown category in {rows_phrase(np.flatnonzero(cat))}; expected one of {sorted(OPTIMISM_BIAS)}",
-            "column ob_category",
-        )
-    if "satisfaction_gain" in df.columns:
-        raw = df["satisfaction_gain"]
-        num = pd.to_numeric(raw, errors="coerce")
-        b = num.isna() & raw.notna()
-        if b.any():
-            probs.add(
-                f"expected a number of points in {rows_phrase(np.flatnonzero(b))}",
-                "column satisfaction_gain",
-            )
-        df["satisfaction_gain"] = num.astype(float)
-    probs.raise_if_any(DataError)
-    df["project"] = pid.astype(str)
-    df["life_years"] = df["life_years"].astype("int64")
-    return df
+    return PROJECTS.check(projects, source).astype({"project": str})
 
 
 @dataclass(frozen=True)

@@ -34,69 +34,36 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.errors import DataError
+from kmmodel.tables import Column, Table
 
-__all__ = ["CHAIN_COLUMNS", "PHASES", "CostChain", "cost_chain"]
+__all__ = ["CHAIN", "CHAIN_COLUMNS", "PHASES", "CostChain", "cost_chain"]
 
 PHASES = ("preparation", "construction", "equipment", "operation")
-CHAIN_COLUMNS = ("project", "phase", "budget", "executed", "final_account", "time_share")
 PHASE_ZH = {"preparation": "前期", "construction": "建设", "equipment": "设备", "operation": "运营"}
 
 
+_YUAN = " [yuan]"
+#: The cost chain, one row per project and phase (``final_account`` empty while open).
+CHAIN = Table(
+    "cost-chain rows",
+    (
+        Column("project"),
+        Column("phase", choices=PHASES),
+        Column("budget", "float", low=0, low_open=True, expect="a budget > 0" + _YUAN),
+        Column("executed", "float", low=0, expect="an amount >= 0" + _YUAN),
+        Column("final_account", "float", nullable=True, low=0, expect="an amount >= 0" + _YUAN),
+        Column("time_share", "float", low=0, high=1, expect="a share between 0 and 1"),
+    ),
+    key=("project", "phase"),
+    key_message="duplicate (project, phase) in {rows}",
+)
+CHAIN_COLUMNS = CHAIN.names
+
+
 def _validate(df: pd.DataFrame, source: str) -> pd.DataFrame:
-    probs = Problems(source=source)
-    if not isinstance(df, pd.DataFrame):
-        raise DataError("expected a DataFrame", source)
-    missing = [c for c in CHAIN_COLUMNS if c not in df.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected {list(CHAIN_COLUMNS)}")
-        probs.raise_if_any(DataError)
-    df = df.reset_index(drop=True)
-    out = {"project": df["project"].astype("string"), "phase": df["phase"].astype("string")}
-    empty = out["project"].isna() | (out["project"].str.strip() == "")
-    if empty.any():
-        probs.add(f"empty project id in {rows_phrase(np.flatnonzero(empty))}", "column project")
-    bad = ~out["phase"].isin(PHASES).fillna(False)
-    if bad.any():
-        probs.add(
-            f"unknown phase in {rows_phrase(np.flatnonzero(bad))}; expected one of {list(PHASES)}",
-            "column phase",
-        )
-    for col in ("budget", "executed", "final_account", "time_share"):
-        num = pd.to_numeric(df[col], errors="coerce")
-        text = num.isna() & df[col].notna() & (df[col].astype(str).str.strip() != "")
-        if text.any():
-            probs.add(f"expected a number in {rows_phrase(np.flatnonzero(text))}", f"column {col}")
-        if col in ("budget", "executed", "time_share"):
-            nan = num.isna() & ~text
-            if nan.any():
-                probs.add(f"empty values in {rows_phrase(np.flatnonzero(nan))}", f"column {col}")
-        out[col] = num.astype(float)
-    b = out["budget"] <= 0
-    if b.any():
-        probs.add(f"budget must be > 0 [yuan] in {rows_phrase(np.flatnonzero(b))}", "column budget")
-    for col in ("executed", "final_account"):
-        b = out[col] < 0
-        if b.any():
-            probs.add(f"must be >= 0 [yuan] in {rows_phrase(np.flatnonzero(b))}", f"column {col}")
-    ts = out["time_share"]
-    b = (ts < 0) | (ts > 1)
-    if b.any():
-        probs.add(
-            f"expected a share between 0 and 1 in {rows_phrase(np.flatnonzero(b))}",
-            "column time_share",
-        )
-    dup = pd.DataFrame({"p": out["project"], "f": out["phase"]}).duplicated(keep=False)
-    if dup.any():
-        probs.add(
-            f"duplicate (project, phase) in {rows_phrase(np.flatnonzero(dup))}",
-            "columns project, phase",
-        )
-    probs.raise_if_any(DataError)
-    res = pd.DataFrame(out)
-    res["project"] = res["project"].astype(str)
-    res["phase"] = res["phase"].astype(str)
-    return res
+    res = CHAIN.check(df, source)[list(CHAIN_COLUMNS)]
+    return res.astype({"project": str, "phase": str})
 
 
 @dataclass(frozen=True)

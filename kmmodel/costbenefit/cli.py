@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
-from pathlib import Path
 
 COMMAND = "appraise"
 HELP = "Appraise projects (NPV, BCR, IRR, payback) from projects and flows CSV files."
@@ -39,7 +37,7 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--inflation", type=float, default=0.0, help="annual inflation [share 0-1]")
     p.add_argument("--optimism", choices=("upper", "lower"), help="apply optimism-bias uplifts")
     p.add_argument("--mitigation", type=float, default=0.0, help="share of uplift mitigated")
-    p.add_argument("-o", "--output", help="write the full table to this CSV file")
+    p.add_argument("-o", "--output", help="write the full table to this .csv or .xlsx file")
     p.set_defaults(func=run)
 
 
@@ -53,39 +51,19 @@ def _schedule(text: str):
 
 
 def _read(path: str | None, name: str):
-    import pandas as pd
-
     from kmmodel import datasets
-    from kmmodel.errors import DataError
+    from kmmodel import io as kio
 
     if path is None:
         return datasets.load(name)
-    file = Path(path)
-    if not file.is_file():
-        raise DataError("file not found", source=str(file))
-    try:
-        return pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read as CSV: {exc}", source=str(file)) from None
+    return kio.read_table(path, what=name.replace("_", " "))
 
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel import costbenefit as cba
-    from kmmodel.datasets import to_csv_bytes
-    from kmmodel.errors import DataError
-    from kmmodel.paths import data_dir
-    from kmmodel.report.atomic import atomic_write_bytes
+    from kmmodel.cli._inputs import check_outputs, write_outputs
 
-    out = Path(args.output).resolve() if args.output else None
-    if out is not None:
-        try:
-            inside_data = out.is_relative_to(data_dir().resolve())
-        except DataError:
-            inside_data = False
-        if inside_data:
-            raise DataError("data/ holds inputs only; write results elsewhere", str(out))
-        if not out.parent.is_dir():
-            raise DataError("the output folder does not exist", source=str(out.parent))
+    out = check_outputs({"-o": args.output})
     projects = _read(args.projects, "projects")
     flows = _read(args.flows, "project_flows")
     res = cba.appraise(
@@ -102,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
     buf = io.StringIO()
     shown.to_string(buf, index=False, float_format=lambda v: f"{v:,.4g}")
     print(buf.getvalue())
-    if out is not None:
-        atomic_write_bytes(out, to_csv_bytes(table))
-        print(f"wrote {out}", file=sys.stderr)
+    if out:
+        write_outputs({out["-o"]: table})
     return 0

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import columns, parse_numbers
 
 __all__ = [
     "BENEFIT_LINES",
@@ -83,13 +84,7 @@ def validate_flows(
         Listing every problem with its rows (file rows: header is row 1).
     """
     probs = Problems(source=source)
-    if not isinstance(flows, pd.DataFrame):
-        raise DataError("expected a DataFrame with columns project, year, line, amount", source)
-    missing = [c for c in FLOW_COLUMNS if c not in flows.columns]
-    if missing:
-        probs.add(f"missing column(s) {missing}; expected {list(FLOW_COLUMNS)}")
-        probs.raise_if_any(DataError)
-    df = flows.reset_index(drop=True)
+    df = columns(flows, FLOW_COLUMNS, probs, "flows").reset_index(drop=True)
     project = df["project"].astype("string")
 
     def where(mask) -> str:
@@ -102,20 +97,19 @@ def validate_flows(
     empty_p = project.isna() | (project.str.strip() == "")
     if empty_p.any():
         probs.add(f"empty project id in {rows_phrase(np.flatnonzero(empty_p))}", "column project")
-    year = pd.to_numeric(df["year"], errors="coerce")
+    year = parse_numbers(df["year"])[0]
     bad_y = year.isna() | (year < 0) | (year % 1 != 0)
     if bad_y.any():
         probs.add(
             f"expected a whole year offset >= 0 in {where(bad_y)}",
             "column year",
         )
-    amount = pd.to_numeric(df["amount"], errors="coerce")
-    bad_a = amount.isna() | ~np.isfinite(amount.fillna(0.0))
-    if bad_a.any():
-        probs.add(
-            f"expected a number [yuan] (got empty/NaN/text) in {where(bad_a)}",
-            "column amount",
-        )
+    amount, empty_a, text_a, inf_a = parse_numbers(df["amount"])
+    for bad_a, said in ((empty_a, "an empty cell"), (text_a, "text"), (inf_a, "infinite")):
+        if bad_a.any():
+            probs.add(
+                f"expected a finite number [yuan], got {said} in {where(bad_a)}", "column amount"
+            )
     neg = (amount < 0).fillna(False)
     if neg.any():
         probs.add(

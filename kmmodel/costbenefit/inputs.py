@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems
+from kmmodel.tables import columns
 
 __all__ = ["DISTRIBUTIONS", "Input", "as_inputs", "draw"]
 
@@ -87,10 +88,7 @@ def as_inputs(spec: Iterable[Input] | pd.DataFrame) -> list[Input]:
     ``name, low, central, high`` (optional ``dist``, ``label``); validated, all problems listed.
     """
     if isinstance(spec, pd.DataFrame):
-        need = ["name", "low", "central", "high"]
-        missing = [c for c in need if c not in spec.columns]
-        if missing:
-            raise DataError(f"missing column(s) {missing}; expected {need}", source="inputs")
+        spec = columns(spec, ("name", "low", "central", "high"), Problems(source="inputs"))
         rows = spec.to_dict("records")
         out = [
             Input(

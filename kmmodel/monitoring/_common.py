@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kmmodel import tables
 from kmmodel.errors import DataError, Problems, rows_phrase
 
 # every check's flags, in one tidy shape (see :func:`kmmodel.monitoring.quality.screen`)
@@ -18,11 +19,7 @@ MEANAD_SCALE = 1.2533141373155001
 
 def require_columns(df, columns, source: str) -> None:
     """Raise DataError naming every missing column (and a non-DataFrame input)."""
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"expected a DataFrame, got {type(df).__name__}", source=source)
-    miss = [c for c in columns if c not in df.columns]
-    if miss:
-        raise DataError(f"missing column(s) {miss}; columns are {list(df.columns)}", source=source)
+    tables.columns(df, list(columns), Problems(source=source))
 
 
 def numeric_column(df: pd.DataFrame, col: str, source: str, probs: Problems | None = None):

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems
+from kmmodel.tables import require
 
 __all__ = [
     "MAD_BANDS",
@@ -303,9 +304,7 @@ def benford_by(
     _check_digits(digits)
     by = [by] if isinstance(by, str) else list(by)
     probs = Problems(source="benford_by")
-    for col in [value, *by]:
-        if col not in data.columns:
-            probs.add(f"missing column {col!r}; columns are {list(data.columns)}")
+    require(data, [value, *by], probs, "values", rows=False)
     probs.raise_if_any(DataError)
     x = _as_values(data[value], source=f"column {value}")
     keep = x >= max(min_value, np.finfo(float).tiny)

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import columns
 
 __all__ = ["SCREENS", "bid_screens"]
 
@@ -128,11 +129,7 @@ def bid_screens(
     (15.49, True)
     """
     probs = Problems(source=source)
-    if not isinstance(bids, pd.DataFrame):
-        raise DataError(f"expected a pandas DataFrame of bids, got {type(bids).__name__}", source)
-    missing = [c for c in (tender, price) if c not in bids.columns]
-    if missing:
-        raise DataError(f"missing column(s) {missing}; expected {tender}, {price}", source)
+    bids = columns(bids, [tender, price], probs, "bids")
     df = bids[[tender, price]].reset_index(drop=True)
     num = pd.to_numeric(df[price], errors="coerce").astype(float)
     bad = ~(num > 0) | ~np.isfinite(num)

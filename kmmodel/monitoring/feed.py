@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import separator_hint
 
 __all__ = [
     "FEED_COLUMNS",
@@ -73,7 +74,15 @@ def _parse(feed: pd.DataFrame):
     missing = [c for c in FEED_COLUMNS if c not in feed.columns]
     if missing:
         rows = [
-            [-1, None, None, None, c, f"missing column; expected columns {list(FEED_COLUMNS)}"]
+            [
+                -1,
+                None,
+                None,
+                None,
+                c,
+                f"missing column; expected columns {list(FEED_COLUMNS)}, "
+                f"found {list(map(str, feed.columns))}{separator_hint(feed.columns)}",
+            ]
             for c in missing
         ]
         return pd.DataFrame(rows, columns=_PROBLEM_COLUMNS), None

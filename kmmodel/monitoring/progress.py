@@ -30,6 +30,7 @@ from kmmodel.monitoring.feed import (
     validate_feed,
     with_increments,
 )
+from kmmodel.tables import require
 
 __all__ = ["ProgressResult", "Thresholds", "linear_profile", "progress", "seasonal_profile"]
 
@@ -450,10 +451,7 @@ def progress(
 
 def _check_profile(profile: pd.DataFrame) -> pd.DataFrame:
     probs = Problems(source="profile")
-    need = ["indicator", "month", "expected"]
-    miss = [c for c in need if c not in profile.columns]
-    if miss:
-        probs.add(f"missing column(s) {miss}; expected {need}")
+    if not require(profile, ["indicator", "month", "expected"], probs, "profile rows"):
         probs.raise_if_any(DataError)
     e = pd.to_numeric(profile["expected"], errors="coerce")
     m = pd.to_numeric(profile["month"], errors="coerce")

@@ -262,6 +262,12 @@ def resolve_params(
 
 
 def _check_output_dir(out: Path) -> None:
+    from kmmodel.io import inside_data_dir
+
+    if inside_data_dir(out):
+        raise ReportError(f"{out}: data/ holds inputs only and no run writes there; use reports/")
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"{out}: expected an output folder, but this is an existing file")
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):

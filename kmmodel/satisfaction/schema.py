@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError, Problems, rows_phrase
+from kmmodel.tables import require
 
 __all__ = [
     "ATTRIBUTES",
@@ -92,7 +93,7 @@ def check_survey(
         attributes = list(attributes)
         missing += [a for a in attributes if a not in df.columns]
     if missing:
-        probs.add(f"missing column(s) {missing}; a survey needs {list(REQUIRED)} + ratings")
+        require(df, list(dict.fromkeys([*REQUIRED, *missing])), probs, "respondents")
         return
     if len(df) == 0:
         probs.add("the survey has no respondents")

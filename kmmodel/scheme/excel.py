@@ -341,7 +341,7 @@ def write_excel(scheme, path: str | Path) -> Path:
     """
     from openpyxl import Workbook
 
-    from kmmodel.report.atomic import atomic_write_bytes
+    from kmmodel.io import atomic_write_bytes, text_cells
 
     spec = scheme.spec
     wb = Workbook()
@@ -379,6 +379,9 @@ def write_excel(scheme, path: str | Path) -> Path:
     dsheet.append(["编号", "名称", "分值"])
     for d in spec.dimensions:
         dsheet.append([d.id, d.name, float(d.points)])
+    for sheet in wb.worksheets:  # a name beginning with '=' is text, never a formula
+        for row in sheet.iter_rows():
+            text_cells(row)
     import io
 
     buf = io.BytesIO()

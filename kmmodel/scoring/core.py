@@ -11,9 +11,17 @@ from kmmodel.errors import DataError, Problems, rows_phrase
 from kmmodel.scoring.aggregate import aggregate
 from kmmodel.scoring.result import ScoreResult
 from kmmodel.scoring.rules import achievement_block, adjustment_block, veto_block
+from kmmodel.tables import Column, Table, normalise_headers, normalise_numbers, require
 
 __all__ = ["compare", "score", "score_achievement"]
 
+#: Observations: one row per unit x indicator; ``value`` is a number or a grade letter.
+OBSERVATIONS = Table(
+    "observations",
+    (Column("unit"), Column("indicator"), Column("value", "any")),
+    key=("unit", "indicator"),
+)
+OBSERVATION_COLUMNS = OBSERVATIONS.required
 _COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
 
 
@@ -37,12 +45,9 @@ def _prepare(scheme, observations, units, source) -> tuple:
             f"observations must be a DataFrame with columns unit, indicator, value, got {type(observations).__name__}",
             source=source,
         )
-    missing_cols = [c for c in ("unit", "indicator", "value") if c not in observations.columns]
-    if missing_cols:
-        raise DataError(
-            f"missing column(s) {missing_cols}; expected columns unit, indicator, value",
-            source=source,
-        )
+    observations = normalise_headers(observations)
+    if not require(observations, OBSERVATION_COLUMNS, probs, "observations", rows=False):
+        probs.raise_if_any(DataError)
     if len(observations) == 0:
         raise DataError("no observations", source=source)
     ind_ids = [i.id for i in scheme.spec.indicators]
@@ -68,8 +73,8 @@ def _prepare(scheme, observations, units, source) -> tuple:
             f"{scheme.id!r} has {len(ind_ids)} indicators",
             "column indicator",
         )
-    # values: numbers, or grade letters for grade-rule indicators
-    raw = observations["value"]
+    # values: numbers, or grade letters for grade-rule indicators (full-width forms as ASCII)
+    raw = normalise_numbers(observations["value"])
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         vals = raw.to_numpy(dtype=float, na_value=np.nan)
         not_num = np.zeros(len(vals), bool)
@@ -161,20 +166,20 @@ def _prepare(scheme, observations, units, source) -> tuple:
                 probs.add(f"unknown unit id(s) {unknown[:10]} (not in units)", "column unit")
     else:
         groups = np.full(len(unit_ids), "all", dtype=object)
-    probs.raise_if_any(DataError)
     ui = where[ucodes]
     n_u, n_i = len(unit_ids), len(ind_ids)
     flat = ui.astype(np.int64) * n_i + ii
-    counts = np.bincount(flat, minlength=n_u * n_i)
+    known = (ucodes >= 0) & (ii >= 0)  # duplicates are listed with every other problem
+    counts = np.bincount(flat[known], minlength=n_u * n_i)
     if (counts > 1).any():
         dup_cells = np.flatnonzero(counts > 1)
-        dup_rows = np.flatnonzero(np.isin(flat, dup_cells))
+        dup_rows = np.flatnonzero(known & np.isin(flat, dup_cells))
         pairs = sorted({(unit_ids[c // n_i], ind_ids[c % n_i]) for c in dup_cells[:10]})
         probs.add(
             f"duplicate (unit, indicator) observations in {rows_phrase(dup_rows)}: {pairs}",
             "columns unit, indicator",
         )
-        probs.raise_if_any(DataError)
+    probs.raise_if_any(DataError)
     V = np.full(n_u * n_i, np.nan)
     V[flat] = vals
     return unit_ids, groups.astype(str), V.reshape(n_u, n_i)
