@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.datasets import Dataset
+from kmmodel.catalog._dataset import Dataset
+from kmmodel.catalog.base import unit_ids
 from kmmodel.errors import Problems
 
 SHOCKS_SEED = 20250707
@@ -132,10 +133,9 @@ def _check_sensitivity(df: pd.DataFrame, probs: Problems) -> None:
 
 
 def _check_shocks(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel import datasets
     from kmmodel.correction.shocks import check_shocks
 
-    check_shocks(df, probs, units=datasets.load("units")["unit"].tolist())
+    check_shocks(df, probs, units=unit_ids())
 
 
 DATASETS = [

@@ -132,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
     from kmmodel import correction
     from kmmodel.datasets import to_csv_bytes
     from kmmodel.errors import DataError, KmmodelError, Problems
+    from kmmodel.examples import ranking_units
+    from kmmodel.examples import scheme as shipped
     from kmmodel.report.atomic import atomic_write_bytes
-    from kmmodel.scheme import load_scheme, shipped
+    from kmmodel.scheme import load_scheme
 
     year = args.year
     probs = Problems(source="kmmodel correct")
@@ -160,9 +162,10 @@ def run(args: argparse.Namespace) -> int:
     probs.raise_if_any(DataError)
     if "scheme" not in schemes or schemes["scheme"] is None:  # pragma: no cover - reported above
         return 2
+    if units is None:  # the example units' ranking groups, when every unit is one of them
+        units = ranking_units(schemes["scheme"], obs, source="--observations")
     app = correction.apply(
         args.methods,
-        year=year,
         scheme=schemes["scheme"],
         previous_scheme=schemes.get("previous"),
         observations=obs,

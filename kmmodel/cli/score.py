@@ -52,9 +52,9 @@ def read_observations(arg: str):
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel.datasets import to_csv_bytes
+    from kmmodel.examples import score  # the example units rank in their groups
     from kmmodel.report.atomic import atomic_write_bytes
     from kmmodel.scheme import load_scheme
-    from kmmodel.scoring import score
 
     scheme = load_scheme(args.scheme, year=args.year)
     obs, source = read_observations(args.observations)
