@@ -7,6 +7,7 @@ import pandas as pd
 
 from kmmodel.catalog._dataset import Dataset
 from kmmodel.catalog.base import unit_ids
+from kmmodel.correction.shocks import check_sensitivity, check_shocks
 from kmmodel.errors import Problems
 
 SHOCKS_SEED = 20250707
@@ -127,14 +128,10 @@ def make_sensitivity() -> pd.DataFrame:
 
 
 def _check_sensitivity(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.correction.shocks import check_sensitivity
-
     check_sensitivity(df, probs)
 
 
 def _check_shocks(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.correction.shocks import check_shocks
-
     check_shocks(df, probs, units=unit_ids())
 
 

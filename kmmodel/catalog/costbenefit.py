@@ -27,11 +27,11 @@ import pandas as pd
 
 from kmmodel.catalog._dataset import Dataset
 from kmmodel.catalog.base import unit_ids
-from kmmodel.costbenefit.chain import CHAIN_COLUMNS, PHASES
-from kmmodel.costbenefit.flows import LINES
+from kmmodel.costbenefit.chain import CHAIN_COLUMNS, PHASES, _validate
+from kmmodel.costbenefit.flows import LINES, validate_flows
 from kmmodel.costbenefit.green import CARBON_PRICE_ASSUMED, EMISSION_FACTOR_NATIONAL_2022
 from kmmodel.costbenefit.optimism import OPTIMISM_BIAS
-from kmmodel.errors import Problems, rows_phrase
+from kmmodel.errors import DataError, Problems, rows_phrase
 
 SEED = 20250305
 KINDS = ("industrial", "livelihood", "ecological", "infrastructure", "digital")
@@ -346,9 +346,6 @@ def _check_projects(df: pd.DataFrame, probs: Problems) -> None:
 
 
 def _check_flows(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.costbenefit.flows import validate_flows
-    from kmmodel.errors import DataError
-
     try:  # cross-check against the shipped projects file (ids, life_years)
         validate_flows(df, PROJECTS.load(), source="project_flows")
     except DataError as exc:
@@ -356,9 +353,6 @@ def _check_flows(df: pd.DataFrame, probs: Problems) -> None:
 
 
 def _check_chain(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.costbenefit.chain import _validate
-    from kmmodel.errors import DataError
-
     try:
         _validate(df, "cost_chain")
     except DataError as exc:

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.correction import shocks as shock_data
+from kmmodel.correction.bench import _methods
 from kmmodel.correction.methods import Panel
 from kmmodel.errors import DataError, Problems
 
@@ -87,6 +88,8 @@ class _Context:
 
 def _engine_scorer(ctx: _Context):
     """A Panel scorer that re-scores values (and unit-specific targets) with ``km.score``."""
+    # lazy: the engine pulls pydantic (scheme models), which the simulation bench
+    # (``import kmmodel.correction``) does not need
     from kmmodel.scheme import reform
     from kmmodel.scoring import score
 
@@ -156,7 +159,7 @@ def build_panel(
     -------
     (Panel, ScoreResult)
     """
-    from kmmodel.scoring import score
+    from kmmodel.scoring import score  # lazy, as in _engine_scorer (pydantic)
 
     base = score(scheme, observations, units=units)
     unit_ids = list(base.achievement().index.astype(str))
@@ -327,8 +330,6 @@ def apply(
         Unknown methods or units/indicators in the shock tables, exposure outside
         [0, 1], coefficient parameters that would divide by zero or flip signs.
     """
-    from kmmodel.correction.bench import _methods
-
     chosen = _methods(methods, params)
     panel, base = build_panel(
         scheme,
@@ -339,7 +340,7 @@ def apply(
         previous_scheme=previous_scheme,
         units=units,
     )
-    from kmmodel.scoring import score_achievement
+    from kmmodel.scoring import score_achievement  # lazy, as above (pydantic)
 
     unit_ids = list(base.achievement().index.astype(str))
     inds = list(panel.indicator_ids)
