@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,12 @@ def units() -> pd.DataFrame:
     return datasets.load("units")
 
 
+@cache
+def _shared_units() -> pd.DataFrame:
+    """The example units, read once per process (:func:`ranking_units` hands out copies)."""
+    return units()
+
+
 def unit_names(lang: str = "zh") -> pd.Series:
     """Display names of the example units, indexed by unit id (``lang``: ``zh`` or ``en``).
 
@@ -117,7 +124,7 @@ def unit_names(lang: str = "zh") -> pd.Series:
     return pd.Series(u[f"name_{lang}"].to_numpy(dtype=object), index=u["unit"].astype(str))
 
 
-def ranking_units(scheme_, observations, source: str = "observations") -> pd.DataFrame | None:
+def ranking_units(scheme, observations, source: str = "observations") -> pd.DataFrame | None:
     """The example units when every unit observed is one of them (else None).
 
     The default ``units`` of :func:`score`, and of the CLI commands that rank units.
@@ -130,13 +137,13 @@ def ranking_units(scheme_, observations, source: str = "observations") -> pd.Dat
     """
     if not isinstance(observations, pd.DataFrame) or "unit" not in observations.columns:
         return None  # the engine names what is wrong with the table
-    ref = units()
-    if scheme_.spec.rank_by not in ref.columns:
+    ref = _shared_units()
+    if scheme.spec.rank_by not in ref.columns:
         return None
-    ids = pd.unique(observations["unit"].dropna().astype(str))
-    known = np.isin(ids, ref["unit"].to_numpy(dtype=object))
+    ids = np.asarray(pd.unique(observations["unit"].dropna()), dtype=object).astype(str)
+    known = np.isin(ids, ref["unit"].to_numpy(dtype=str))
     if known.all():
-        return ref
+        return ref.copy()
     if known.any():
         raise DataError(
             f"unknown unit id(s) {sorted(ids[~known].tolist())[:10]}: some units are example "
