@@ -8,7 +8,8 @@ otherwise to ``pkg``. Two rules:
 
 - the domain packages take their data as arguments: none of their modules imports the
   examples layer (``datasets``, ``catalog``, ``examples``, ``paths``) or the edges
-  (``cli``, ``report``, ``notebook``);
+  (``cli``, ``report``, ``notebook``); the base modules (``errors``, ``expr``, ``rng``,
+  ``parallel``, ``plots``, ``sweep``, ...) import neither domain nor anything above;
 - the graph has no cycle, so no function-level import exists only to hide one.
 """
 
@@ -201,6 +202,18 @@ def test_the_examples_layer_does_not_import_the_edges(edges):
         f"{a} (line {line}) imports {b}"
         for a, b, line in edges
         if _layer(a) in ("datasets", "catalog", "examples") and _layer(b) in edge
+    ]
+    assert not bad, "\n".join(bad)
+
+
+def test_base_modules_import_only_base_modules(edges):
+    # everything that is neither domain, examples layer nor edge is the base (errors, expr,
+    # rng, paths, parallel, plots, sweep, ...): it may use only its own kind
+    upper = set(DOMAIN) | set(ABOVE_DOMAIN)
+    bad = [
+        f"{a} (line {line}) imports {b}"
+        for a, b, line in edges
+        if _layer(a) not in upper and _layer(a) and _layer(b) in upper
     ]
     assert not bad, "\n".join(bad)
 
