@@ -80,3 +80,23 @@ def test_pip_install_dot_finds_shipped_data_and_schemes_from_another_folder(tmp_
     assert scheme == "kunming_units 100.0"
     assert scored == "18"
     assert Path(data).resolve() == (site / "kmmodel" / "_data").resolve()
+
+
+def test_data_dir_prefers_the_variable_then_the_checkout_then_the_installed_copy(
+    tmp_path, monkeypatch
+):
+    from kmmodel import paths
+
+    monkeypatch.delenv("KMMODEL_ROOT", raising=False)
+    assert paths.data_dir() == ROOT / "data"  # a checkout: data/ beside the package
+    # an installed package: no checkout above it, its own copy inside
+    site = tmp_path / "site" / "kmmodel"
+    (site / "_data").mkdir(parents=True)
+    monkeypatch.setattr(paths, "__file__", str(site / "paths.py"))
+    monkeypatch.setattr(paths, "_PACKAGE_DATA", site / "_data")
+    assert paths.data_dir() == site / "_data"
+    # KMMODEL_ROOT wins over both
+    other = tmp_path / "other"
+    (other / "data").mkdir(parents=True)
+    monkeypatch.setenv("KMMODEL_ROOT", str(other))
+    assert paths.data_dir() == (other / "data").resolve()
