@@ -63,10 +63,20 @@ def registry() -> dict[str, Dataset]:
         costbenefit,
         monitoring,
         satisfaction,
+        tender,
     )
 
     out: dict[str, Dataset] = {}
-    topics = (allocation, assessment, base, correction, costbenefit, monitoring, satisfaction)
+    topics = (
+        allocation,
+        assessment,
+        base,
+        correction,
+        costbenefit,
+        monitoring,
+        satisfaction,
+        tender,
+    )
     for module in topics:
         for ds in getattr(module, "DATASETS", ()):
             if ds.name in out:
