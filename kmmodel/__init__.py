@@ -4,6 +4,8 @@ performance evaluation, built around Kunming's performance-management system.
 Submodules load on first use, so ``import kmmodel`` stays fast:
 
 - :mod:`kmmodel.datasets` — shipped data sets (``names()``, ``load(name)``)
+- :mod:`kmmodel.examples` — the shipped example as defaults: schemes
+  (``scheme_path(name)``), units, ``score`` with the example units' ranking groups
 - :mod:`kmmodel.scheme` / :mod:`kmmodel.scoring` — assessment schemes and scores
   (``load_scheme``, ``score``, ``compare``)
 - :mod:`kmmodel.allocation` — evaluation-budget allocation and package awards
@@ -34,6 +36,7 @@ _SUBMODULES = {
     "costbenefit",
     "datasets",
     "diagnostics",
+    "examples",
     "monitoring",
     "notebook",
     "panel",
@@ -50,7 +53,7 @@ _SUBMODULES = {
 # public functions re-exported from submodules: name -> module
 _FUNCTIONS = {
     "load_scheme": "kmmodel.scheme",
-    "score": "kmmodel.scoring",
+    "score": "kmmodel.examples",  # scoring.score with the example units' groups as default
     "compare": "kmmodel.scoring",
     "diagnose": "kmmodel.diagnostics",
 }

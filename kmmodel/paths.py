@@ -5,6 +5,13 @@ paths from the current directory. The root is, in order: the ``KMMODEL_ROOT``
 environment variable; the folder above the installed package when it holds
 ``data/`` (an editable install or a checkout); the nearest parent of the working
 directory that holds ``pyproject.toml`` and ``data/``.
+
+The shipped data have one more home: a non-editable install (``pip install .``)
+carries a copy of the repository's ``data/`` inside the package as
+``kmmodel/_data/`` (copied by the build step in ``setup.py``). :func:`data_dir`
+uses it when there is no ``KMMODEL_ROOT`` and the package does not sit in a
+checkout, so ``km.datasets.load`` and ``km.examples.scheme_path`` work from any
+working directory.
 """
 
 from __future__ import annotations
@@ -48,8 +55,26 @@ def project_root() -> Path:
     )
 
 
+_PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
+
+
 def data_dir() -> Path:
-    """The shipped input data folder ``data/`` (read-only for runs)."""
+    """The shipped input data folder ``data/`` (read-only for runs) [path].
+
+    ``KMMODEL_ROOT/data`` when that variable is set; else the checkout's ``data/``
+    beside the package; else the copy inside an installed package
+    (``kmmodel/_data``); else ``data/`` of the project folder found from the
+    working directory.
+
+    Raises
+    ------
+    DataError
+        When none of these exists.
+    """
+    if not os.environ.get("KMMODEL_ROOT"):
+        here = Path(__file__).resolve().parent.parent
+        if not _is_root(here) and _PACKAGE_DATA.is_dir():
+            return _PACKAGE_DATA
     return project_root() / "data"
 
 

@@ -119,6 +119,17 @@ def test_deadlines_default_to_the_seed_text(data):
     assert late["reasons"].str.contains(r"after .* months \(> [13]\)").all()
 
 
+def test_default_deadlines_equal_the_seed_facts():
+    from kmmodel.allocation.packages import seed_deadlines
+
+    # provenance: the seed text as quoted in data/seed_facts.yaml (签约后1个月内 / 3个月内)
+    facts = km.datasets.load("seed_facts").set_index("id")["value"]
+    assert seed_deadlines() == (
+        facts["evaluation_plan_deadline"],
+        facts["evaluation_report_deadline"],
+    )
+
+
 def test_no_candidate_names_the_package_and_every_reason(data):
     items, agencies, bids = data
     with pytest.raises(InfeasibleError) as err:

@@ -14,13 +14,24 @@ from kmmodel.errors import DataError
 @pytest.fixture(scope="module")
 def inputs():
     return {
-        "scheme": km.scheme.shipped("kunming_2025", year=2025),
-        "previous_scheme": km.scheme.shipped("kunming_2025", year=2024),
+        "scheme": km.examples.scheme("kunming_2025", year=2025),
+        "previous_scheme": km.examples.scheme("kunming_2025", year=2024),
         "observations": km.datasets.load("observations_2025"),
         "previous_observations": km.datasets.load("observations_2024"),
         "shocks": km.datasets.load("shocks"),
         "sensitivity": km.datasets.load("shock_sensitivity"),
+        "units": km.datasets.load("units"),
     }
+
+
+def test_the_examples_layer_gives_the_same_inputs(inputs):
+    shipped = km.examples.correction_inputs(year=2025)
+    assert sorted(shipped) == sorted(inputs)
+    for key, value in inputs.items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(shipped[key], value)
+        else:
+            assert shipped[key].year == value.year and shipped[key].id == value.id
 
 
 @pytest.fixture(scope="module")

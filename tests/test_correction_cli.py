@@ -29,7 +29,9 @@ def test_written_table_equals_the_library_result(tmp_path, capsys):
     assert main(argv + ["-o", str(out)]) == 0
     got = pd.read_csv(out)
     want = km.correction.apply(
-        ["none", "coefficient"], year=2025, params={"coefficient": {"k": 0.8, "cap": None}}
+        ["none", "coefficient"],
+        **km.examples.correction_inputs(year=2025),
+        params={"coefficient": {"k": 0.8, "cap": None}},
     ).table
     assert list(got["method"].unique()) == ["none", "coefficient"]
     pd.testing.assert_series_equal(got["total"], want["total"], check_exact=False, rtol=1e-12)

@@ -131,9 +131,9 @@ def test_none_equals_the_engine_exactly_for_every_unit(toy, app):
 
 
 def test_none_equals_the_engine_exactly_on_the_example_scheme():
-    res = apply(["none"], year=2025)
+    res = apply(["none"], **km.examples.correction_inputs(year=2025))
     eng = km.score(
-        km.scheme.shipped("kunming_2025", year=2025), km.datasets.load("observations_2025")
+        km.examples.scheme("kunming_2025", year=2025), km.datasets.load("observations_2025")
     ).table.set_index("unit")
     t = res.table.set_index("unit").loc[eng.index]
     assert (t["total"].to_numpy() == eng["total"].to_numpy()).all()  # bit for bit
@@ -272,7 +272,7 @@ def test_example_scheme_zero_dimension_veto_survives_correction():
     # common). Shock it, with a sensitive indicator inside the vetoed dimension
     # (civilisation_creation) and one outside (key_projects_completion: ratio rule,
     # target 1.0, floor 0.6, 8 points; panlong's value 0.9781).
-    scheme = km.scheme.shipped("kunming_2025", year=2024)
+    scheme = km.examples.scheme("kunming_2025", year=2024)
     obs = km.datasets.load("observations_2024")
     shocks = pd.DataFrame(
         {
@@ -301,6 +301,7 @@ def test_example_scheme_zero_dimension_veto_survives_correction():
         previous_observations=obs,
         shocks=shocks,
         sensitivity=sens,
+        units=km.examples.units(),
         params={"coefficient": {"k": 1.0, "cap": None}},
     )
     eng = km.score(scheme, obs).table.set_index("unit")

@@ -1,4 +1,4 @@
-"""``kmmodel appraise`` (kmmodel.costbenefit.cli): output, errors exit 2, nothing partial written."""
+"""``kmmodel appraise`` (kmmodel.cli.appraise): output, errors exit 2, nothing partial written."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import kmmodel as km
-from kmmodel.costbenefit import cli
+from kmmodel.cli import appraise as cli
 from kmmodel.errors import KmmodelError
 
 

@@ -145,3 +145,18 @@ def test_project_observations_cover_the_evaluation_items():
     items = set(km.datasets.load("evaluation_items")["item"])
     observed = set(km.datasets.load("observations_projects_2025")["unit"])
     assert observed == items
+
+
+def test_the_registry_lists_every_catalog_module():
+    import importlib
+    import pkgutil
+
+    import kmmodel.catalog as pkg
+
+    declared = {
+        ds.name
+        for mod in pkgutil.iter_modules(pkg.__path__)
+        if not mod.name.startswith("_")
+        for ds in importlib.import_module(f"kmmodel.catalog.{mod.name}").DATASETS
+    }
+    assert declared == set(datasets.names())

@@ -348,7 +348,7 @@ def test_validate_survey_lists_every_problem(survey):
     bad.loc[3, "weight"] = 0
     bad.loc[4, "respondent"] = bad.loc[5, "respondent"]
     with pytest.raises(km.DataError) as err:
-        sat.validate_survey(bad, source="survey.csv")
+        sat.validate_survey(bad, source="survey.csv", units=km.datasets.load("units")["unit"])
     msg = str(err.value)
     assert msg.startswith("survey.csv: 5 problems")
     for part in (
@@ -364,6 +364,15 @@ def test_validate_survey_lists_every_problem(survey):
         assert part in msg, part
     with pytest.raises(km.DataError, match="missing column"):
         sat.validate_survey(survey.drop(columns="weight"))
+
+
+def test_validate_survey_checks_unit_ids_only_against_the_units_it_is_given(survey):
+    odd = survey.head(5).copy()
+    odd.loc[0, "unit"] = "atlantis"
+    assert sat.validate_survey(odd)["unit"].iloc[0] == "atlantis"  # a survey of other units
+    odd.loc[1, "unit"] = " "
+    with pytest.raises(km.DataError, match=r"unknown or empty unit in row 3 \(got \[' '\]\)"):
+        sat.validate_survey(odd)
 
 
 # --- flags, laziness, properties ---------------------------------------------------------

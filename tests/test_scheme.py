@@ -52,7 +52,7 @@ def test_shipped_scheme_follows_the_seed():
 
 
 def test_indicator_table_has_the_contract_columns():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     for col in ("id", "name", "dimension", "points", "unit", "direction", "rule", "target"):
         assert col in s.indicators.columns
     assert s.indicators["id"].is_unique
@@ -64,8 +64,8 @@ def test_indicator_table_has_the_contract_columns():
 
 
 def test_values_keyed_by_date_resolve_per_year():
-    s24 = km.scheme.shipped("kunming_2025", year=2024)
-    s25 = km.scheme.shipped("kunming_2025", year=2025)
+    s24 = km.examples.scheme("kunming_2025", year=2024)
+    s25 = km.examples.scheme("kunming_2025", year=2025)
     p24 = s24.indicators.set_index("id")["points"]
     p25 = s25.indicators.set_index("id")["points"]
     assert (p24["green_power_manufacturing"], p25["green_power_manufacturing"]) == (6, 7)
@@ -73,7 +73,7 @@ def test_values_keyed_by_date_resolve_per_year():
     assert s24.indicators.set_index("id").loc["hotline_days", "target"] == 4.0
     assert s25.indicators.set_index("id").loc["hotline_days", "target"] == 3.5
     with pytest.raises(SchemeError, match="covers years"):
-        km.scheme.shipped("kunming_2025", year=2023)
+        km.examples.scheme("kunming_2025", year=2023)
 
 
 def test_value_not_yet_in_force_is_reported(raw):
@@ -87,7 +87,7 @@ def test_value_not_yet_in_force_is_reported(raw):
 
 
 def test_mof_scheme_follows_the_ministry_framework():
-    s = km.scheme.shipped("mof_project_evaluation")
+    s = km.examples.scheme("mof_project_evaluation")
     assert list(s.dimensions["name"]) == ["决策", "过程", "产出", "效益"]
     # 财预〔2020〕10号: 90-100 优, 80-90 良, 60-80 中, below 60 差
     assert [(g.name, g.min) for g in s.spec.grades] == [

@@ -28,7 +28,7 @@ COMPARE = [
 
 
 def test_shipped_workbook_equals_the_yaml_scheme():
-    a = km.scheme.shipped("mof_project_evaluation")
+    a = km.examples.scheme("mof_project_evaluation")
     b = km.load_scheme(XLSX)
     pd.testing.assert_frame_equal(a.indicators[COMPARE], b.indicators[COMPARE])
     pd.testing.assert_frame_equal(a.dimensions, b.dimensions)
@@ -38,7 +38,7 @@ def test_shipped_workbook_equals_the_yaml_scheme():
 
 
 def test_round_trip_of_the_unit_scheme(tmp_path):
-    a = km.scheme.shipped("kunming_2025")
+    a = km.examples.scheme("kunming_2025")
     b = km.load_scheme(write_excel(a, tmp_path / "k.xlsx"))
     pd.testing.assert_frame_equal(a.indicators[COMPARE], b.indicators[COMPARE])
     assert b.spec.excellent_share_cap == a.spec.excellent_share_cap

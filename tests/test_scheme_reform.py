@@ -11,7 +11,7 @@ from kmmodel.scheme import reform
 
 @pytest.fixture(scope="module")
 def base():
-    return km.scheme.shipped("kunming_2025")
+    return km.examples.scheme("kunming_2025")
 
 
 def test_move_points_keeps_total_and_relative_weights(base):

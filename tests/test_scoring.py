@@ -182,7 +182,7 @@ def test_grade_letter_and_position_agree(toy):
 
 def test_shipped_scores_match_an_independent_per_row_implementation():
     """Per-row Python transcription of each rule (no numpy broadcasting, no shared code)."""
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     obs = km.datasets.load("observations_2025")
     units = km.datasets.load("units").set_index("unit")["group"]
     res = km.score(s, obs)
@@ -226,7 +226,7 @@ def test_shipped_scores_match_an_independent_per_row_implementation():
 
 
 def test_ranks_agree_with_scipy_rankdata_within_groups():
-    res = km.score(km.scheme.shipped("kunming_2025"), km.datasets.load("observations_2025"))
+    res = km.score(km.examples.scheme("kunming_2025"), km.datasets.load("observations_2025"))
     for _, grp in res.table.groupby("group"):
         expected = stats.rankdata(-grp["total"].to_numpy(), method="min")
         np.testing.assert_array_equal(grp["rank"].to_numpy(), expected)
@@ -251,7 +251,7 @@ def test_aggregation_methods_against_closed_forms(seed):
 
 def test_compensability_orders_totals():
     """AM-GM: weighted sum >= geometric >= weakest link for every unit."""
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     obs = km.datasets.load("observations_2025")
     totals = {}
     for m in ("weighted_sum", "geometric", "weakest_link"):
@@ -263,7 +263,7 @@ def test_compensability_orders_totals():
 
 
 def test_one_vote_veto_removes_excellent_rating():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     obs = km.datasets.load("observations_2025")
     res = km.score(s, obs)
     vetoed = res.table[res.table["vetoed"]]
@@ -281,7 +281,7 @@ def test_one_vote_veto_removes_excellent_rating():
 
 
 def test_zero_dimension_and_disqualify_actions():
-    s = km.scheme.shipped("kunming_2025", year=2024)
+    s = km.examples.scheme("kunming_2025", year=2024)
     obs = km.datasets.load("observations_2024")
     res = km.score(s, obs)
     hit = res.vetoes.set_index("indicator").loc["veto_civilisation", "unit"]
@@ -359,7 +359,7 @@ def test_bad_observations_report_every_problem_at_once(toy):
 
 
 def test_unknown_units_and_columns():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     obs = km.datasets.load("observations_2025")
     bad = pd.concat(
         [obs, pd.DataFrame({"unit": ["atlantis"], "indicator": ["hotline_days"], "value": [3.0]})]
@@ -376,7 +376,7 @@ def test_unknown_units_and_columns():
 
 
 def test_explain_accounts_for_every_point():
-    res = km.score(km.scheme.shipped("kunming_2025"), km.datasets.load("observations_2025"))
+    res = km.score(km.examples.scheme("kunming_2025"), km.datasets.load("observations_2025"))
     for unit in res.units:
         ex = res.explain(unit)
         assert list(ex.columns[:1]) == ["indicator"]
@@ -390,7 +390,7 @@ def test_explain_accounts_for_every_point():
 
 
 def test_achievement_and_weights_rebuild_the_total():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     res = km.score(s, km.datasets.load("observations_2025"))
     A = res.achievement()
     assert A.shape == (18, 14)
@@ -403,7 +403,7 @@ def test_achievement_and_weights_rebuild_the_total():
 
 
 def test_compare_shows_rank_and_grade_changes():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     obs = km.datasets.load("observations_2025")
     base = km.score(s, obs)
     alt = km.score(reform.move_points(s, "common", "key", 5), obs)
@@ -418,14 +418,14 @@ def test_compare_shows_rank_and_grade_changes():
         km.compare(
             base,
             km.score(
-                km.scheme.shipped("mof_project_evaluation"),
+                km.examples.scheme("mof_project_evaluation"),
                 km.datasets.load("observations_projects_2025"),
             ),
         )
 
 
 def test_mof_items_and_grade_boundaries():
-    s = km.scheme.shipped("mof_project_evaluation")
+    s = km.examples.scheme("mof_project_evaluation")
     res = km.score(s, km.datasets.load("observations_projects_2025"))
     assert len(res.table) == 8  # seed: 8 expenditure items
     # 财预〔2020〕10号 bands: [90, 100] 优, [80, 90) 良, [60, 80) 中, below 60 差
@@ -440,7 +440,7 @@ def test_mof_items_and_grade_boundaries():
 
 
 def test_same_inputs_same_numbers():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     obs = km.datasets.load("observations_2025")
     a, b = km.score(s, obs), km.score(copy.deepcopy(s), obs.copy())
     pd.testing.assert_frame_equal(a.table, b.table)
@@ -449,14 +449,17 @@ def test_same_inputs_same_numbers():
 
 def test_shipped_observations_are_complete_and_score_under_the_error_policy():
     for year in (2024, 2025):
-        s = km.scheme.shipped("kunming_2025", year=year)
+        s = km.examples.scheme("kunming_2025", year=year)
         res = km.score(s, km.datasets.load(f"observations_{year}"), missing="error")
         assert len(res.table) == 18 and res.table["vetoed"].any()
 
 
 def test_aggregation_ranks_reports_agreement():
-    s = km.scheme.shipped("kunming_2025")
-    ranks, agree = km.scoring.aggregation_ranks(s, km.datasets.load("observations_2025"))
+    s = km.examples.scheme("kunming_2025")
+    units = km.examples.units()
+    ranks, agree = km.scoring.aggregation_ranks(
+        s, km.datasets.load("observations_2025"), units=units
+    )
     assert {"rank_weighted_sum", "rank_geometric", "rank_weakest_link"} <= set(ranks.columns)
     assert set(agree["method"]) == {"geometric", "weakest_link"}
     assert agree["spearman_vs_weighted_sum"].between(-1, 1).all()
@@ -466,6 +469,28 @@ def test_aggregation_ranks_reports_agreement():
         base.sort_index(),
         check_names=False,
     )
+    # without units the engine ranks every unit in one group
+    alone, _ = km.scoring.aggregation_ranks(s, km.datasets.load("observations_2025"))
+    assert set(alone["group"]) == {"all"} and sorted(alone["rank_weighted_sum"]) == list(
+        range(1, 19)
+    )
+
+
+def test_km_score_gives_example_units_their_groups_and_the_engine_does_not():
+    s = km.examples.scheme("kunming_2025")
+    obs = km.datasets.load("observations_2025")
+    grouped = km.score(s, obs).table
+    assert set(grouped["group"]) == {"county_level", "development_zone"}
+    same = km.scoring.score(s, obs, units=km.examples.units()).table
+    pd.testing.assert_frame_equal(grouped, same)
+    assert set(km.scoring.score(s, obs).table["group"]) == {"all"}
+    # units that are not example units: one group, as in the engine
+    other = obs.assign(unit="x_" + obs["unit"])
+    assert set(km.score(s, other).table["group"]) == {"all"}
+    # a mix cannot be ranked without the groups of the others
+    mixed = pd.concat([obs, other.loc[other["unit"] == "x_wuhua"]], ignore_index=True)
+    with pytest.raises(DataError, match=r"unknown unit id\(s\) \['x_wuhua'\]: some units are"):
+        km.score(s, mixed)
 
 
 def test_pefa_scoring_methods_reference():

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import kmmodel as km
 from kmmodel.scheme import reform
 
-SCHEME = km.scheme.shipped("kunming_2025")
+SCHEME = km.examples.scheme("kunming_2025")
 BASE = km.datasets.load("observations_2025")
 UNITS = km.datasets.load("units")
 IND = SCHEME.indicators.set_index("id")

@@ -47,6 +47,8 @@ from kmmodel.allocation.inputs import check_agencies, check_bids, check_items, s
 from kmmodel.errors import DataError, InfeasibleError, Problems
 
 __all__ = [
+    "PLAN_DEADLINE",
+    "REPORT_DEADLINE",
     "AwardResult",
     "assign_packages",
     "bid_eligibility",
@@ -59,12 +61,22 @@ OBJECTIVES = ("value", "price")
 NO_SOLVE = ("highs", None, 0.0)  # solver options checked by build_* (they do not solve)
 
 
-def seed_deadlines() -> tuple[float, float]:
-    """(plan, report) deadlines [months after signing] from the seed text (1 and 3)."""
-    from kmmodel import datasets
+PLAN_DEADLINE = 1.0
+"""Evaluation plan due within 1 month of signing [months]; seed text, fact
+``evaluation_plan_deadline`` of ``data/seed_facts.yaml`` (which quotes the sentence)."""
 
-    facts = datasets.load("seed_facts").set_index("id")["value"]
-    return float(facts["evaluation_plan_deadline"]), float(facts["evaluation_report_deadline"])
+REPORT_DEADLINE = 3.0
+"""Evaluation report due within 3 months of signing [months]; seed text, fact
+``evaluation_report_deadline`` of ``data/seed_facts.yaml``."""
+
+
+def seed_deadlines() -> tuple[float, float]:
+    """(plan, report) deadlines [months after signing] from the seed text (1 and 3).
+
+    The figures are :data:`PLAN_DEADLINE` and :data:`REPORT_DEADLINE`; a test checks
+    them against the shipped ``seed_facts`` (which quote the seed sentence).
+    """
+    return PLAN_DEADLINE, REPORT_DEADLINE
 
 
 def package_table(items: pd.DataFrame, commissioner: str) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.allocation.inputs import BIDS, ITEMS, check_agencies, check_bids, check_items
-from kmmodel.datasets import Dataset
+from kmmodel.catalog._dataset import Dataset
 from kmmodel.errors import Problems
 
 SEED_ITEMS = 20250401

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.datasets import Dataset
+from kmmodel.catalog._dataset import Dataset
+from kmmodel.catalog.base import UNITS
 from kmmodel.errors import Problems, rows_phrase
 
 SEED = 20250301
@@ -48,9 +49,7 @@ def _grade_codes(x: np.ndarray) -> np.ndarray:
 
 
 def _unit_observations(year: int) -> pd.DataFrame:
-    from kmmodel import datasets
-
-    units = datasets.load("units")
+    units = UNITS.load()
     ids = units["unit"].to_numpy(dtype=object)
     n = len(ids)
     rng = np.random.default_rng([SEED, 0])

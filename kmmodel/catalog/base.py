@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kmmodel.datasets import Dataset
+from kmmodel.catalog._dataset import Dataset
 from kmmodel.errors import Problems, rows_phrase
 
 UNIT_KINDS = ("district", "county_city", "county", "autonomous_county", "development_zone")
@@ -38,36 +38,41 @@ def _check_facts(df: pd.DataFrame, probs: Problems) -> None:
         probs.add(f"duplicate fact ids in {rows_phrase(dup.to_numpy().nonzero()[0])}", "field id")
 
 
-DATASETS = [
-    Dataset(
-        name="units",
-        file="units.csv",
-        provenance="public",
-        description="Kunming's 14 county-level divisions and 4 development zones (example units)",
-        columns={
-            "unit": "string",
-            "name_zh": "string",
-            "name_en": "string",
-            "kind": "string",
-            "group": "string",
-        },
-        check=_check_units,
-    ),
-    Dataset(
-        name="seed_facts",
-        file="seed_facts.yaml",
-        provenance="seed",
-        description="Every figure in the seed text, with the sentence it comes from",
-        columns={
-            "id": "string",
-            "value": "float64",
-            "unit": "string",
-            "year": "int64",
-            "qualifier": "string",
-            "description_en": "string",
-            "quote_zh": "string",
-        },
-        nullable=("year",),
-        check=_check_facts,
-    ),
-]
+UNITS = Dataset(
+    name="units",
+    file="units.csv",
+    provenance="public",
+    description="Kunming's 14 county-level divisions and 4 development zones (example units)",
+    columns={
+        "unit": "string",
+        "name_zh": "string",
+        "name_en": "string",
+        "kind": "string",
+        "group": "string",
+    },
+    check=_check_units,
+)
+SEED_FACTS = Dataset(
+    name="seed_facts",
+    file="seed_facts.yaml",
+    provenance="seed",
+    description="Every figure in the seed text, with the sentence it comes from",
+    columns={
+        "id": "string",
+        "value": "float64",
+        "unit": "string",
+        "year": "int64",
+        "qualifier": "string",
+        "description_en": "string",
+        "quote_zh": "string",
+    },
+    nullable=("year",),
+    check=_check_facts,
+)
+
+DATASETS = [UNITS, SEED_FACTS]
+
+
+def unit_ids() -> list[str]:
+    """Ids of the example units (for the cross-checks of the other topic modules)."""
+    return UNITS.load()["unit"].astype(str).tolist()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.datasets import Dataset
+from kmmodel.catalog._dataset import Dataset
+from kmmodel.catalog.base import unit_ids
+from kmmodel.correction.shocks import check_sensitivity, check_shocks
 from kmmodel.errors import Problems
 
 SHOCKS_SEED = 20250707
@@ -126,16 +128,11 @@ def make_sensitivity() -> pd.DataFrame:
 
 
 def _check_sensitivity(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.correction.shocks import check_sensitivity
-
     check_sensitivity(df, probs)
 
 
 def _check_shocks(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel import datasets
-    from kmmodel.correction.shocks import check_shocks
-
-    check_shocks(df, probs, units=datasets.load("units")["unit"].tolist())
+    check_shocks(df, probs, units=unit_ids())
 
 
 DATASETS = [

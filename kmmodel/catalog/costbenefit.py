@@ -25,12 +25,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.costbenefit.chain import CHAIN_COLUMNS, PHASES
-from kmmodel.costbenefit.flows import LINES
+from kmmodel.catalog._dataset import Dataset
+from kmmodel.catalog.base import unit_ids
+from kmmodel.costbenefit.chain import CHAIN_COLUMNS, PHASES, _validate
+from kmmodel.costbenefit.flows import LINES, validate_flows
 from kmmodel.costbenefit.green import CARBON_PRICE_ASSUMED, EMISSION_FACTOR_NATIONAL_2022
 from kmmodel.costbenefit.optimism import OPTIMISM_BIAS
-from kmmodel.datasets import Dataset
-from kmmodel.errors import Problems, rows_phrase
+from kmmodel.errors import DataError, Problems, rows_phrase
 
 SEED = 20250305
 KINDS = ("industrial", "livelihood", "ecological", "infrastructure", "digital")
@@ -340,43 +341,36 @@ def _check_projects(df: pd.DataFrame, probs: Problems) -> None:
     )
     bad((df["green_mwh"] < 0).to_numpy(), "green_mwh must be >= 0", "green_mwh")
     bad((df["carbon_price"] <= 0).to_numpy(), "carbon_price must be > 0", "carbon_price")
-    from kmmodel.datasets import load
-
-    units = set(load("units")["unit"])
+    units = set(unit_ids())
     bad(~df["unit"].isin(units).to_numpy(), "unit not in units.csv", "unit")
 
 
 def _check_flows(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.costbenefit.flows import validate_flows
-    from kmmodel.datasets import load
-    from kmmodel.errors import DataError
-
     try:  # cross-check against the shipped projects file (ids, life_years)
-        validate_flows(df, load("projects"), source="project_flows")
+        validate_flows(df, PROJECTS.load(), source="project_flows")
     except DataError as exc:
         probs.extend(exc.problems)
 
 
 def _check_chain(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.costbenefit.chain import _validate
-    from kmmodel.errors import DataError
-
     try:
         _validate(df, "cost_chain")
     except DataError as exc:
         probs.extend(exc.problems)
 
 
+PROJECTS = Dataset(
+    name="projects",
+    file="projects.csv",
+    provenance="synthetic",
+    description="Eight example projects for cost-benefit appraisal (synthetic)",
+    columns=PROJECT_COLUMNS,
+    generator=generate_projects,
+    check=_check_projects,
+)
+
 DATASETS = [
-    Dataset(
-        name="projects",
-        file="projects.csv",
-        provenance="synthetic",
-        description="Eight example projects for cost-benefit appraisal (synthetic)",
-        columns=PROJECT_COLUMNS,
-        generator=generate_projects,
-        check=_check_projects,
-    ),
+    PROJECTS,
     Dataset(
         name="project_flows",
         file="project_flows.csv",

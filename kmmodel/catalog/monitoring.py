@@ -10,33 +10,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.datasets import Dataset
+from kmmodel.catalog._dataset import Dataset
+from kmmodel.catalog.base import unit_ids
 from kmmodel.errors import Problems, rows_phrase
+from kmmodel.monitoring import synthetic
+from kmmodel.monitoring.feed import feed_problems, validate_feed
 
 
 def _feed() -> pd.DataFrame:
-    from kmmodel.monitoring import synthetic
-
-    return synthetic.make_feed()
+    return synthetic.make_feed(unit_ids())
 
 
 def _third_party() -> pd.DataFrame:
-    from kmmodel.monitoring import synthetic
-    from kmmodel.monitoring.feed import validate_feed
-
-    return synthetic.make_third_party(validate_feed(synthetic.make_feed()))
+    return synthetic.make_third_party(validate_feed(synthetic.make_feed(unit_ids())))
 
 
 def _payments() -> pd.DataFrame:
-    from kmmodel.monitoring import synthetic
-
-    return synthetic.make_payments()
+    return synthetic.make_payments(unit_ids())
 
 
 def _check_units(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel import datasets
-
-    known = set(datasets.load("units")["unit"])
+    known = set(unit_ids())
     bad = ~df["unit"].isin(known)
     if bad.any():
         probs.add(
@@ -47,8 +41,6 @@ def _check_units(df: pd.DataFrame, probs: Problems) -> None:
 
 
 def _check_feed(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.monitoring.feed import feed_problems
-
     _check_units(df, probs)
     found = feed_problems(df)
     for (field, problem), grp in found.groupby(["field", "problem"], sort=False):

@@ -28,8 +28,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kmmodel.datasets import Dataset
-from kmmodel.errors import Problems
+from kmmodel.catalog._dataset import Dataset
+from kmmodel.catalog.base import unit_ids
+from kmmodel.errors import Problems, rows_phrase
+from kmmodel.satisfaction.schema import check_survey
 
 SEED = 20260604
 """Seed of the shipped survey."""
@@ -181,14 +183,10 @@ def make_survey(
 
 
 def _check(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.satisfaction.schema import check_survey
-
-    check_survey(df, probs)
+    check_survey(df, probs, units=unit_ids())
     for col, lo, hi in (("age", 16, 100), ("female", 0, 1), ("urban", 0, 1), ("income_band", 1, 5)):
         bad = (df[col] < lo) | (df[col] > hi)
         if bad.any():
-            from kmmodel.errors import rows_phrase
-
             probs.add(
                 f"expected {lo}-{hi} in {rows_phrase(np.flatnonzero(bad.to_numpy()))}",
                 f"column {col}",

@@ -31,8 +31,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kmmodel.allocation.inputs import check_agencies
+from kmmodel.allocation.tender import check_tender_bids
+from kmmodel.catalog._dataset import Dataset
 from kmmodel.catalog.allocation import make_agencies, make_evaluation_items
-from kmmodel.datasets import Dataset
 from kmmodel.errors import Problems, rows_phrase
 
 SEED_TENDER_AGENCIES = 20250410
@@ -163,8 +165,6 @@ def make_tender_ratings() -> pd.DataFrame:
 
 
 def _check_bids(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.allocation.tender import check_tender_bids
-
     check_tender_bids(df, probs, packages=set(make_evaluation_items()["package"]))
 
 
@@ -178,8 +178,6 @@ def _check_ratings(df: pd.DataFrame, probs: Problems) -> None:
 
 
 def _check_agencies(df: pd.DataFrame, probs: Problems) -> None:
-    from kmmodel.allocation.inputs import check_agencies
-
     check_agencies(df, probs=probs)
 
 

@@ -115,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
     from kmmodel import correction
     from kmmodel.cli._inputs import check_outputs, write_outputs
     from kmmodel.errors import DataError, KmmodelError, Problems
-    from kmmodel.scheme import load_scheme, shipped
+    from kmmodel.examples import ranking_units
+    from kmmodel.examples import scheme as shipped
+    from kmmodel.scheme import load_scheme
 
     out = check_outputs({"-o": args.output})
     year = args.year
@@ -143,9 +145,10 @@ def run(args: argparse.Namespace) -> int:
     probs.raise_if_any(DataError)
     if "scheme" not in schemes or schemes["scheme"] is None:  # pragma: no cover - reported above
         return 2
+    if units is None:  # the example units' ranking groups, when every unit is one of them
+        units = ranking_units(schemes["scheme"], obs, source="--observations")
     app = correction.apply(
         args.methods,
-        year=year,
         scheme=schemes["scheme"],
         previous_scheme=schemes.get("previous"),
         observations=obs,

@@ -39,8 +39,8 @@ def read_observations(arg: str):
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel.cli._inputs import check_outputs, write_outputs
+    from kmmodel.examples import score  # the example units rank in their groups
     from kmmodel.scheme import load_scheme
-    from kmmodel.scoring import score
 
     out = check_outputs({"-o": args.output, "--points": args.points})
     scheme = load_scheme(args.scheme, year=args.year)

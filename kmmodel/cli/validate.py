@@ -22,8 +22,8 @@ def register(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel.cli.score import read_observations
+    from kmmodel.examples import score  # the example units rank in their groups
     from kmmodel.scheme import load_scheme
-    from kmmodel.scoring import score
 
     scheme = load_scheme(args.scheme, year=args.year)
     dims = scheme.dimensions

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from kmmodel.correction import shocks as shock_data
+from kmmodel.correction.bench import _methods
 from kmmodel.correction.methods import Panel
 from kmmodel.errors import DataError, Problems
 
@@ -87,6 +88,8 @@ class _Context:
 
 def _engine_scorer(ctx: _Context):
     """A Panel scorer that re-scores values (and unit-specific targets) with ``km.score``."""
+    # lazy: the engine pulls pydantic (scheme models), which the simulation bench
+    # (``import kmmodel.correction``) does not need
     from kmmodel.scheme import reform
     from kmmodel.scoring import score
 
@@ -150,13 +153,13 @@ def build_panel(
     previous_scheme : Scheme, optional
         The previous year's scheme (for the previous year's scores); default ``scheme``.
     units : DataFrame, optional
-        ``unit`` and the scheme's ranking-group column (default: the shipped units).
+        ``unit`` and the scheme's ranking-group column (default: one group for all).
 
     Returns
     -------
     (Panel, ScoreResult)
     """
-    from kmmodel.scoring import score
+    from kmmodel.scoring import score  # lazy, as in _engine_scorer (pydantic)
 
     base = score(scheme, observations, units=units)
     unit_ids = list(base.achievement().index.astype(str))
@@ -283,33 +286,35 @@ class Application:
 def apply(
     methods: Sequence[str] | Mapping | None = None,
     *,
-    year: int = 2025,
-    scheme=None,
+    scheme,
+    observations: pd.DataFrame,
+    previous_observations: pd.DataFrame,
+    shocks: pd.DataFrame,
+    sensitivity: pd.DataFrame,
     previous_scheme=None,
-    observations: pd.DataFrame | None = None,
-    previous_observations: pd.DataFrame | None = None,
-    shocks: pd.DataFrame | None = None,
-    sensitivity: pd.DataFrame | None = None,
     units: pd.DataFrame | None = None,
     params: Mapping[str, dict] | None = None,
 ) -> Application:
     """Run correction methods on a scheme's year as reforms of the baseline.
 
+    The shipped Kunming example is
+    ``apply(methods, **km.examples.correction_inputs(year=2025))``.
+
     Parameters
     ----------
     methods : names, functions or {name: function}, optional
         Default: every method in :data:`~kmmodel.correction.METHODS`.
-    year : int
-        Assessment year; selects the shipped scheme's year, observations and shocks
-        when those arguments are not given.
-    scheme, previous_scheme : Scheme, optional
-        Default: the shipped ``kunming_2025`` scheme for ``year`` and ``year - 1``.
-    observations, previous_observations : DataFrame, optional
-        Default: the shipped ``observations_<year>`` / ``observations_<year-1>``.
-    shocks, sensitivity : DataFrame, optional
-        Default: the shipped ``shocks`` and ``shock_sensitivity`` data sets.
+    scheme : Scheme
+        The scheme of the assessment year (its ``year`` selects the shocks).
+    previous_scheme : Scheme, optional
+        The previous year's scheme; default ``scheme``.
+    observations, previous_observations : DataFrame
+        Long ``unit, indicator, value`` tables of the year and of the year before.
+    shocks, sensitivity : DataFrame
+        See :mod:`kmmodel.correction.shocks`.
     units : DataFrame, optional
-        Units with their ranking group (default: the shipped units).
+        Units with their ranking group (and ``name_zh`` for the table); default: one
+        group for all units, labelled by their ids.
     params : dict, optional
         ``{method: {param: value}}``, e.g. ``{"coefficient": {"k": 0.8}}``.
 
@@ -325,20 +330,8 @@ def apply(
         Unknown methods or units/indicators in the shock tables, exposure outside
         [0, 1], coefficient parameters that would divide by zero or flip signs.
     """
-    from kmmodel import datasets
-    from kmmodel.correction.bench import _methods, _param_problems
+    from kmmodel.correction.bench import _param_problems
 
-    if scheme is None:
-        from kmmodel.scheme import shipped
-
-        scheme = shipped("kunming_2025", year=year)
-        if previous_scheme is None:
-            previous_scheme = shipped("kunming_2025", year=year - 1)
-    observations = datasets.load(f"observations_{year}") if observations is None else observations
-    if previous_observations is None:
-        previous_observations = datasets.load(f"observations_{year - 1}")
-    shocks = datasets.load("shocks") if shocks is None else shocks
-    sensitivity = datasets.load("shock_sensitivity") if sensitivity is None else sensitivity
     chosen = _methods(methods, params)
     panel, base = build_panel(
         scheme,
@@ -349,15 +342,14 @@ def apply(
         previous_scheme=previous_scheme,
         units=units,
     )
-    from kmmodel.scoring import score_achievement
+    from kmmodel.scoring import score_achievement  # lazy, as above (pydantic)
 
     unit_ids = list(base.achievement().index.astype(str))
     inds = list(panel.indicator_ids)
     engine_total = base.table.set_index("unit")["total"].reindex(unit_ids).to_numpy(dtype=float)
-    names_zh = (units if units is not None else datasets.load("units")).set_index("unit")
     name_zh = (
-        names_zh["name_zh"].reindex(unit_ids).astype(object).to_numpy()
-        if "name_zh" in names_zh
+        units.set_index("unit")["name_zh"].reindex(unit_ids).astype(object).to_numpy()
+        if units is not None and "name_zh" in units.columns
         else np.asarray(unit_ids, dtype=object)
     )
     outcomes, probs = {}, Problems(source="correction.apply")

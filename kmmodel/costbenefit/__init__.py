@@ -15,7 +15,7 @@ Modules
 - :mod:`~kmmodel.costbenefit.chain`: budget -> execution -> final-accounts cost chain
 - :mod:`~kmmodel.costbenefit.satisfaction`: cost and satisfaction in one frame
 - :mod:`~kmmodel.costbenefit.green`: green-power / carbon benefit line
-- :mod:`~kmmodel.costbenefit.cli`: the ``kmmodel appraise`` command
+- the ``kmmodel appraise`` command is :mod:`kmmodel.cli.appraise`
 
 Examples
 --------

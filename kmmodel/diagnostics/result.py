@@ -227,7 +227,7 @@ class Diagnostics:
         import re
         import zipfile
 
-        from kmmodel.report.atomic import atomic_write_bytes
+        from kmmodel.io import atomic_write_bytes
 
         path = Path(path)
         buf = io.BytesIO()

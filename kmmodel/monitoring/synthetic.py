@@ -124,7 +124,7 @@ def hash_index(name: str) -> int:
 
 
 def make_feed(
-    units=None,
+    units,
     indicators=None,
     years=YEARS,
     seed: SeedLike = FEED_SEED,
@@ -134,8 +134,9 @@ def make_feed(
 
     Parameters
     ----------
-    units : list of str or int, optional
-        Unit ids, or a number of units (ids ``u0001`` ...). Default: the 18 example units.
+    units : list of str or int
+        Unit ids, or a number of units (ids ``u0001`` ...); the shipped feed uses the 18
+        example units (``km.datasets.load("units")["unit"]``).
     indicators : list of str or int, optional
         Indicator ids (those starting with a :data:`BASE_INDICATORS` name take its level and
         profile), or a number of indicators. Default: the five base indicators.
@@ -152,10 +153,6 @@ def make_feed(
         unit, indicator, year, month, target [yuan], actual (cumulative) [yuan].
     """
     rng = as_generator(seed)
-    if units is None:
-        from kmmodel import datasets
-
-        units = datasets.load("units")["unit"].tolist()
     uid = _ids(units, "u")
     names, level, weights = _indicators(indicators)
     years = [int(y) for y in years]
@@ -263,7 +260,7 @@ def make_third_party(
 
 
 def make_payments(
-    units=None,
+    units,
     n_per_unit: int = 500,
     year: int = 2025,
     seed: SeedLike = PAYMENTS_SEED,
@@ -273,8 +270,8 @@ def make_payments(
 
     Parameters
     ----------
-    units : list of str or int, optional
-        Unit ids or a number of units; default the 18 example units.
+    units : list of str or int
+        Unit ids or a number of units (the shipped records use the 18 example units).
     n_per_unit : int
         Payments per unit.
     year : int
@@ -291,10 +288,6 @@ def make_payments(
         unit, year, payment (1..n), amount [yuan, 2 decimals].
     """
     rng = as_generator(seed)
-    if units is None:
-        from kmmodel import datasets
-
-        units = datasets.load("units")["unit"].tolist()
     uid = _ids(units, "u")
     n = len(uid) * n_per_unit
     amount = np.exp(rng.normal(np.log(30_000.0), 1.6, n))

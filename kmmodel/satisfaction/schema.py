@@ -52,12 +52,6 @@ CHARACTERISTICS = ("age", "female", "urban", "income_band")
 urban (0/1), income_band (1 lowest to 5 highest household-income quintile)."""
 
 
-def _known_units() -> set[str]:
-    from kmmodel import datasets
-
-    return set(datasets.load("units")["unit"].astype(str))
-
-
 def check_survey(
     df: pd.DataFrame,
     probs: Problems,
@@ -80,7 +74,8 @@ def check_survey(
     scale : (int, int)
         Lowest and highest allowed answer [points].
     units : iterable of str, optional
-        Allowed unit ids; default: the shipped example units.
+        Allowed unit ids (for the shipped survey: ``km.datasets.load("units")["unit"]``);
+        default: any non-empty id.
     """
     lo, hi = int(scale[0]), int(scale[1])
     if not lo < hi:
@@ -105,14 +100,16 @@ def check_survey(
             f"duplicate respondent ids in {rows_phrase(np.flatnonzero(dup.to_numpy()))}",
             "column respondent",
         )
-    allowed = set(_known_units() if units is None else (str(u) for u in units))
     unit = df["unit"].astype("string")
-    bad = unit.isna() | ~unit.isin(allowed).fillna(False)
+    bad = unit.isna() | (unit.str.strip() == "").fillna(True)
+    if units is not None:
+        bad |= ~unit.isin({str(u) for u in units}).fillna(False)
     if bad.any():
         shown = sorted(set(unit[bad].dropna().astype(str)))[:5]
+        expected = "a unit id" if units is None else "one of the given unit ids (units=)"
         probs.add(
             f"unknown or empty unit in {rows_phrase(np.flatnonzero(bad.to_numpy()))} "
-            f"(got {shown}); expected one of the unit ids in data/units.csv",
+            f"(got {shown}); expected {expected}",
             "column unit",
         )
     for col in ["overall", *attributes]:

@@ -8,8 +8,7 @@ by year: any value can be a mapping from effective dates to values.
 Examples
 --------
 >>> import kmmodel as km
->>> from kmmodel.paths import data_dir
->>> s = km.load_scheme(data_dir() / "schemes" / "kunming_2025.yaml")
+>>> s = km.load_scheme(km.examples.scheme_path("kunming_2025"))
 >>> float(s.dimensions["points"].sum())
 100.0
 >>> s.year
@@ -35,7 +34,6 @@ __all__ = [
     "from_dict",
     "load_scheme",
     "reform",
-    "shipped",
 ]
 
 
@@ -92,15 +90,3 @@ def load_scheme(path: str | Path, year: int | None = None) -> Scheme:
     raise SchemeError(
         f"unsupported file type {path.suffix!r}; expected .yaml, .yml or .xlsx", source=str(path)
     )
-
-
-def shipped(name: str = "kunming_2025", year: int | None = None) -> Scheme:
-    """A scheme shipped in ``data/schemes/`` (``kunming_2025``, ``mof_project_evaluation``)."""
-    from kmmodel.paths import data_dir
-
-    folder = data_dir() / "schemes"
-    path = folder / f"{name}.yaml"
-    if not path.is_file():
-        have = sorted(p.stem for p in folder.glob("*.yaml"))
-        raise SchemeError(f"no shipped scheme {name!r}; expected one of {have}", source=str(folder))
-    return load_scheme(path, year=year)

@@ -1,7 +1,7 @@
 """Scoring units against an assessment scheme: ``score``, ``compare``, the result.
 
 >>> import kmmodel as km
->>> s = km.scheme.shipped("kunming_2025")
+>>> s = km.examples.scheme("kunming_2025")
 >>> res = km.score(s, km.datasets.load("observations_2025"))
 >>> list(res.table.columns[:6])
 ['unit', 'group', 'total', 'grade', 'rank', 'vetoed']

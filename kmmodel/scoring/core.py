@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
@@ -23,18 +21,6 @@ OBSERVATIONS = Table(
 )
 OBSERVATION_COLUMNS = OBSERVATIONS.required
 _COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
-
-
-@functools.cache
-def _default_units() -> pd.DataFrame | None:
-    """The shipped example units (read once; callers never modify it)."""
-    from kmmodel import datasets
-    from kmmodel.errors import KmmodelError
-
-    try:
-        return datasets.load("units")
-    except KmmodelError:  # pragma: no cover - shipped file missing
-        return None
 
 
 def _prepare(scheme, observations, units, source) -> tuple:
@@ -135,19 +121,6 @@ def _prepare(scheme, observations, units, source) -> tuple:
                 "column value",
             )
     # units and ranking groups
-    if units is None:
-        ref = _default_units()
-        if ref is not None and scheme.spec.rank_by in ref.columns:
-            known = np.isin(unit_ids, ref["unit"].to_numpy(dtype=object))
-            if known.all():
-                units = ref
-            elif known.any():
-                unknown = unit_ids[~known].tolist()
-                probs.add(
-                    f"unknown unit id(s) {unknown[:10]}: some units are example units, these are "
-                    "not (pass units= with their ranking groups)",
-                    "column unit",
-                )
     if units is not None:
         if "unit" not in units.columns or scheme.spec.rank_by not in units.columns:
             probs.add(
@@ -205,9 +178,10 @@ def score(
         deduction, bonus and penalty indicators take counts (a missing row = 0).
         Row order does not matter.
     units : DataFrame, optional
-        ``unit`` and the scheme's ``rank_by`` column (ranking group). Default: the
-        shipped ``units`` data set when every unit is an example unit, otherwise one
-        group for all units.
+        ``unit`` and the scheme's ``rank_by`` column (ranking group). Default: one
+        group for all units. (``km.score``, the examples layer's
+        :func:`kmmodel.examples.score`, fills in the shipped ``units`` data set when
+        every unit is an example unit.)
     missing : {"zero", "rescale", "error"}, optional
         Override the scheme's missing-observation policy: ``zero`` gives a missing
         indicator no points; ``rescale`` leaves it out and rescales its dimension

@@ -1,6 +1,12 @@
-"""Charts of scoring results (Chinese labels render through :func:`kmmodel.plots.setup`)."""
+"""Charts of scoring results (Chinese labels render through :func:`kmmodel.plots.setup`).
+
+Units are labelled by their ids unless ``names`` maps ids to display names (for the
+example units: ``km.examples.unit_names()``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -8,20 +14,26 @@ import pandas as pd
 __all__ = ["dimension_bars", "rank_shift"]
 
 
-def _labels(units: pd.Series) -> list[str]:
-    from kmmodel import datasets
-
-    try:
-        names = datasets.load("units").set_index("unit")["name_zh"]
-    except Exception:  # labels only: fall back to ids
-        return list(units)
-    return [names.get(u, u) for u in units]
+def _labels(units: pd.Series, names: Mapping[str, str] | pd.Series | None) -> list[str]:
+    if names is None:
+        return [str(u) for u in units]
+    return [str(names.get(u, u)) for u in units]
 
 
-def dimension_bars(res, ax=None, title: str | None = None):
+def dimension_bars(
+    res, ax=None, title: str | None = None, names: Mapping[str, str] | pd.Series | None = None
+):
     """Horizontal stacked bars: each unit's points by dimension [points], best first.
 
     Vetoed units are marked with "（否决）" after their name.
+
+    Parameters
+    ----------
+    res : ScoreResult
+    ax : matplotlib.axes.Axes, optional
+    title : str, optional
+    names : mapping or Series, optional
+        Unit id -> display name; default: the ids.
 
     Returns
     -------
@@ -40,7 +52,9 @@ def dimension_bars(res, ax=None, title: str | None = None):
         vals = t[did].to_numpy()
         ax.barh(range(len(t)), vals, left=left, color=colors(k), label=name)
         left += vals
-    labels = [lab + ("（否决）" if v else "") for lab, v in zip(_labels(t["unit"]), t["vetoed"])]
+    labels = [
+        lab + ("（否决）" if v else "") for lab, v in zip(_labels(t["unit"], names), t["vetoed"])
+    ]
     ax.set_yticks(range(len(t)), labels)
     ax.scatter(t["total"], range(len(t)), marker="|", color="black", s=80, zorder=3, label="总分")
     ax.set_xlim(0, scheme.total)
@@ -50,8 +64,15 @@ def dimension_bars(res, ax=None, title: str | None = None):
     return ax
 
 
-def rank_shift(cmp: pd.DataFrame, ax=None, title: str = "改革前后排名变化"):
+def rank_shift(
+    cmp: pd.DataFrame,
+    ax=None,
+    title: str = "改革前后排名变化",
+    names: Mapping[str, str] | pd.Series | None = None,
+):
     """Slope chart of ranks from :func:`kmmodel.compare` (baseline left, reform right).
+
+    ``names`` maps unit ids to display names (default: the ids).
 
     Returns
     -------
@@ -67,7 +88,7 @@ def rank_shift(cmp: pd.DataFrame, ax=None, title: str = "改革前后排名变�
         axes = [ax] * len(groups)
     for a, g in zip(axes, groups):
         sub = cmp[cmp["group"] == g]
-        for r, name in zip(sub.itertuples(index=False), _labels(sub["unit"])):
+        for r, name in zip(sub.itertuples(index=False), _labels(sub["unit"], names)):
             color = (
                 "tab:red" if r.rank_change < 0 else ("tab:green" if r.rank_change > 0 else "grey")
             )

@@ -16,11 +16,12 @@ def aggregation_ranks(scheme, observations: pd.DataFrame, methods=METHODS, **kw)
     ----------
     scheme : Scheme
     observations : DataFrame
-        As for :func:`kmmodel.score`.
+        As for :func:`kmmodel.scoring.score`.
     methods : sequence of str
         Aggregation methods (``weighted_sum``, ``geometric``, ``weakest_link``).
     **kw
-        Passed to :func:`kmmodel.score` (``units``, ``missing``).
+        Passed to :func:`kmmodel.scoring.score` (``units``, ``missing``); without
+        ``units`` all units rank in one group (``km.examples.units()`` for the example).
 
     Returns
     -------

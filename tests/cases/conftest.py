@@ -62,7 +62,7 @@ class CaseItem(pytest.Item):
         path = self.path.parent / spec
         if path.suffix in (".yaml", ".yml", ".xlsx") and path.is_file():
             return km.load_scheme(path, year=year)
-        return km.scheme.shipped(spec, year=year)
+        return km.examples.scheme(spec, year=year)
 
     def runtest(self):
         import kmmodel as km
