@@ -76,6 +76,7 @@ from kmmodel.costbenefit.optimism import (
     combined_uplift,
     optimism_table,
     uplift,
+    uplift_between_bounds,
 )
 from kmmodel.costbenefit.satisfaction import CostSatisfaction, cost_satisfaction
 from kmmodel.costbenefit.sensitivity import (
@@ -135,6 +136,7 @@ __all__ = [
     "to_real",
     "tornado",
     "uplift",
+    "uplift_between_bounds",
     "validate_flows",
     "validate_projects",
 ]

@@ -172,7 +172,8 @@ def appraise(
         Apply optimism-bias uplifts to investment cost and works duration by each project's
         ``ob_category`` (see :mod:`~kmmodel.costbenefit.optimism`).
     mitigation : float
-        Share of the upper-to-lower gap mitigated [share 0-1].
+        Share of the upper-bound uplift mitigated (the guidance's mitigation factor):
+        the uplift applied is ``(1 - mitigation) * upper`` [share 0-1].
     with_irr : bool
         Compute IRRs (one root search per project; switch off for very large portfolios).
 
