@@ -66,6 +66,7 @@ from kmmodel.costbenefit.metrics import (
     discounted_payback,
     equivalent_annual_cost,
     irr,
+    irr_roots,
     npv,
 )
 from kmmodel.costbenefit.model import ProjectModel
@@ -121,6 +122,7 @@ __all__ = [
     "discounted_payback",
     "equivalent_annual_cost",
     "irr",
+    "irr_roots",
     "monte_carlo",
     "nominal_rate",
     "npv",
