@@ -42,6 +42,7 @@ def _read_csv(path: str):
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel import datasets, monitoring
+    from kmmodel.monitoring.quality import CHECKS
 
     if args.feed:
         feed, source = _read_csv(args.feed), args.feed
@@ -67,5 +68,13 @@ def run(args: argparse.Namespace) -> int:
         feed, args.year, month=args.month, third_party=third, bunching_thresholds=args.thresholds
     )
     print(f"\ndata checks run: {', '.join(scr.checks_run)}")
+    skipped = [c for c in CHECKS if c not in scr.checks_run]
+    if skipped:  # the score is over the checks run; the report runs more, so it can differ
+        print(
+            f"note: scores are out of the {len(scr.checks_run)} of {len(CHECKS)} checks run here; "
+            f"not run: {', '.join(skipped)} (they need --third-party, payment records or "
+            "--threshold). The monitoring report (notebook 06) runs all of them on the shipped "
+            "data, so its scores differ from these."
+        )
     print(scr.table[["unit", "score", "n_flags", "checks"]].to_string(index=False))
     return 0
