@@ -204,3 +204,38 @@ def test_benford_by_flag_is_strictly_below_alpha():
         False,
         True,
     )
+
+
+def test_consistency_flag_is_strictly_beyond_the_tolerance():
+    # consistency docstring: flag |reported - other| / other > tolerance. With other = 64
+    # and tolerance 1/16, reported 68 is exactly at the edge (4/64), both above and below.
+    other = pd.DataFrame({"unit": list("abcdef"), "indicator": "x", "year": 2025, "value": 64.0})
+    reported = other.assign(value=[68.0, 68.0 - EPS, 68.0 + EPS, 60.0, 60.0 + EPS, 60.0 - EPS])
+    t = monitoring.consistency(reported, other, tolerance=0.0625).table.set_index("unit")
+    assert t["flag"].to_dict() == {
+        "a": False,  # at the edge above
+        "b": False,  # just inside
+        "c": True,  # just beyond
+        "d": False,  # at the edge below (-4/64)
+        "e": False,
+        "f": True,
+    }
+
+
+def test_jump_flag_is_strictly_above_the_threshold():
+    # jumps docstring: a month's jump is flagged when its robust z is above the threshold.
+    # Put the threshold exactly on the largest jump z of the shipped (synthetic) feed.
+    feed = monitoring.validate_feed(km.datasets.load("monthly_progress"))
+    t = monitoring.jumps(feed, 2025).table
+    finite = t[np.isfinite(t["jump_z"])]
+    k = finite["jump_z"].idxmax()
+    z = float(finite.loc[k, "jump_z"])
+
+    def jumped(threshold):
+        return bool(monitoring.jumps(feed, 2025, threshold=threshold).table.loc[k, "jump"])
+
+    assert (jumped(z), jumped(np.nextafter(z, 0.0)), jumped(np.nextafter(z, np.inf))) == (
+        False,
+        True,
+        False,
+    )
