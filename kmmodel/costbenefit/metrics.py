@@ -166,8 +166,9 @@ def irr_roots(flows) -> np.ndarray:
     With ``v = 1 / (1 + r)`` the NPV is the polynomial ``sum_t flows[t] v^t``; a rate
     above -100 % is a positive real root ``v``. The roots are the eigenvalues of the
     polynomial's companion matrix (:func:`numpy.roots`); each candidate near the positive
-    real axis (imaginary part within 0.1 % of its modulus) is then confirmed by a sign change of the NPV in a bracket that holds no
-    other candidate and refined there with :func:`scipy.optimize.brentq` in ``1 + r``.
+    real axis (imaginary part within 0.1 % of its modulus) is then confirmed by a sign
+    change of the NPV in a bracket that holds no other candidate and refined there with
+    :func:`scipy.optimize.brentq` in ``1 + r``.
     A candidate without a sign change counts only where the NPV touches zero (a double
     root). Rates whose ``1 + r`` agree to about 1e-7 (relative) are reported as one.
     Descartes' rule of signs bounds the count by the sign changes of the flows; with one
