@@ -113,11 +113,32 @@ def test_combined_uplift_reproduces_the_guidance_worked_example():
     assert dur == pytest.approx(0.145)
 
 
+def test_mitigation_follows_the_guidance_worked_examples():
+    # HM Treasury (2003) Supplementary Green Book Guidance: Optimism Bias, section 4.1,
+    # Example 1 at contract award: "Resultant capital expenditure optimism bias =
+    # (100 % - 92 %) * 51 = 4 %" for a non-standard building (0.08 * 0.51 = 0.0408);
+    # works duration with 23.8 % mitigated: "(100 % - 23.8 %) * 39 = 29.7 %".
+    # Text verified at ppponline.affinitext.com/public/book?id=1343 (toc 444265, 444266).
+    # R greenbook::gb_apply_ob: cost * (1 + ob_pct * (1 - mitigation)), the same formula.
+    cost, _ = cba.uplift("non_standard_buildings", mitigation=0.92)
+    assert cost == pytest.approx(0.0408, abs=1e-12)
+    _, dur = cba.uplift("non_standard_buildings", mitigation=0.238)
+    assert dur == pytest.approx(0.762 * 0.39, abs=1e-12)  # 29.718 %, printed as 29.7 %
+    # the interpolation between the bounds is a different, separately named reading
+    assert cba.uplift_between_bounds("non_standard_buildings", 0.92)[0] == pytest.approx(0.0776)
+    assert cba.uplift_between_bounds("non_standard_buildings", 1.0) == pytest.approx((0.04, 0.02))
+
+
 @given(st.floats(0, 1), st.sampled_from(sorted(cba.OPTIMISM_BIAS)))
-def test_mitigated_uplift_lies_between_bounds(m, cat):
-    cu, _ = cba.uplift(cat, "upper", m)
-    cl, _ = cba.uplift(cat, "lower")
-    assert cl - 1e-12 <= cu <= cba.uplift(cat)[0] + 1e-12
+def test_mitigated_uplift_is_the_unmitigated_share_of_the_upper_bound(m, cat):
+    cu, du = cba.uplift(cat, "upper", m)
+    up_c, up_d = cba.uplift(cat)
+    assert cu == pytest.approx((1 - m) * up_c, abs=1e-15)
+    assert 0.0 <= cu <= up_c
+    if np.isfinite(up_d):
+        assert du == pytest.approx((1 - m) * up_d, abs=1e-15)
+    cb, _ = cba.uplift_between_bounds(cat, m)
+    assert cba.uplift(cat, "lower")[0] - 1e-12 <= cb <= up_c + 1e-12
 
 
 def test_apply_optimism_bias_keeps_totals_and_delays_benefits():

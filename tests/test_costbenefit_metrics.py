@@ -147,6 +147,61 @@ def test_irr_undefined_raises():
         cba.irr([-100, -50])
 
 
+def test_irr_finds_roots_a_grid_steps_over():
+    # analytic: the flows are the coefficients of prod (v - v_i), v_i = 1 / (1 + r_i), so
+    # NPV(r) = 0 exactly at the chosen r_i (here 2 %, 2.05 %, 50 %; then 10.0 %, 10.1 %)
+    three = np.poly([1 / 1.5, 1 / 1.02, 1 / 1.0205])[::-1]
+    np.testing.assert_allclose(cba.irr_roots(three), [0.02, 0.0205, 0.5], rtol=1e-9)
+    with pytest.raises(ValueError, match=r"not unique.*3 rates.*2\.0000%, 2\.0500%, 50\.0000%"):
+        cba.irr(three)
+    two = np.poly([1 / 1.100, 1 / 1.101])[::-1]
+    np.testing.assert_allclose(cba.irr_roots(two), [0.100, 0.101], rtol=1e-9)
+    with pytest.raises(ValueError, match=r"not unique.*10\.0000%, 10\.1000%"):
+        cba.irr(two)
+
+
+def test_irr_roots_outside_the_plausible_range_still_count():
+    # roots at 10 % and 500 %: the old search stopped at 100 % and called 10 % unique
+    flows = np.poly([1 / 1.1, 1 / 6.0])[::-1]
+    with pytest.raises(ValueError, match="10.0000%, 500.0000%"):
+        cba.irr(flows)
+    # a unique root outside [low, high] is named, not returned
+    with pytest.raises(ValueError, match="range"):
+        cba.irr([-100, 60, 60], high=0.1)
+
+
+def test_irr_double_root_is_one_rate():
+    # -(1 - v)^2: NPV touches zero at r = 0 without crossing
+    assert cba.irr_roots([-1.0, 2.0, -1.0]) == pytest.approx([0.0], abs=1e-7)
+
+
+_RATES = st.lists(st.floats(-0.6, 3.0), min_size=1, max_size=5, unique=True)
+
+
+@given(
+    _RATES,
+    st.lists(st.floats(-3.0, -0.05), max_size=2),  # negative v: no rate above -100 %
+    st.lists(st.tuples(st.floats(0.2, 2.0), st.floats(0.05, 1.5)), max_size=2),  # complex pairs
+    st.floats(1e-3, 1e9),
+)
+def test_irr_roots_give_back_the_rates_flows_were_built_from(rates, neg, pairs, scale):
+    v = 1.0 / (1.0 + np.array(rates))
+    if v.size > 1 and np.min(np.diff(np.sort(v)) / np.sort(v)[1:]) < 1e-3:
+        return  # closer than 0.1 % in 1 + r: beyond what the test claims
+    zs = [*v, *neg, *[complex(a, b) for a, b in pairs], *[complex(a, -b) for a, b in pairs]]
+    flows = scale * np.real(np.poly(zs))[::-1]
+    got = cba.irr_roots(flows)
+    np.testing.assert_allclose(got, np.sort(rates), rtol=1e-7, atol=1e-9)
+    if len(rates) == 1:
+        r = cba.irr(flows)
+        assert r == pytest.approx(rates[0], rel=1e-7, abs=1e-9)
+        # numpy-financial (eigenvalues, nearest real root to 0) agrees where the IRR is unique
+        assert r == pytest.approx(npf.irr(flows), rel=1e-6, abs=1e-9)
+    else:
+        with pytest.raises(ValueError, match=f"not unique: NPV is zero at {len(rates)} rates"):
+            cba.irr(flows)
+
+
 @given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30), st.floats(0.0, 0.2))
 def test_npv_is_linear_in_flows(flows, r):
     f = np.array(flows)

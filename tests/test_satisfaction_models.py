@@ -490,3 +490,81 @@ def test_brant_matches_an_independent_2xc_implementation():
     assert t.loc["x", "df"] == ref_df
     np.testing.assert_allclose(t.loc["x", "chi2"], ref_stat, rtol=1e-5)
     np.testing.assert_allclose(t.loc["x", "p"], ref_p, rtol=1e-4)
+
+
+# --- t inference (issue: the linear table used the normal distribution) -------------
+
+# Stata 13, ``webuse grunfeld`` (200 rows, 10 companies):
+#   regress invest mvalue kstock, vce(cluster company)
+# _cons: b = -42.714369016733, se = 20.425202580078, t = -2.0912580352272 (df = 9),
+#        p = .06604843284516, 95% CI (-88.919387334862, 3.4906493013959)
+# Provenance: statsmodels' reference file
+# statsmodels/regression/tests/results/results_grunfeld_ols_robust_cluster.py
+# (``results_cluster.params_table``, row "_cons"); the same data ship as
+# ``statsmodels.api.datasets.grunfeld`` (first 200 rows; ``value``/``capital`` are
+# Stata's ``mvalue``/``kstock``).
+STATA_GRUNFELD_CONS = {
+    "coef": -42.714369016733,
+    "se": 20.425202580078,
+    "t": -2.0912580352272,
+    "p": 0.06604843284516,
+    "low": -88.919387334862,
+    "high": 3.4906493013959,
+}
+
+
+@pytest.fixture(scope="module")
+def grunfeld():
+    import statsmodels.api as sm
+
+    return sm.datasets.grunfeld.load_pandas().data.iloc[:200]
+
+
+def test_cluster_table_uses_t_with_g_minus_1_df_as_stata(grunfeld):
+    res = sat.linear_model(grunfeld, "invest ~ value + capital", cov="cluster", cluster="firm")
+    assert res.df == 9  # G - 1 with 10 firms
+    row = res.table().set_index("term").loc["Intercept"]
+    for col, want in STATA_GRUNFELD_CONS.items():
+        assert row[col] == pytest.approx(want, rel=1e-6, abs=1e-6), col
+    # the normal reference gave p = 0.0365 and an interval excluding 0
+    assert row["low"] < 0 < row["high"]
+
+
+def test_t_inference_matches_statsmodels_use_t(grunfeld):
+    import statsmodels.formula.api as smf
+
+    f = "invest ~ value + capital"
+    groups = pd.factorize(grunfeld["firm"])[0]
+    for cov, kw in [
+        ("cluster", {"cov_type": "cluster", "cov_kwds": {"groups": groups}}),
+        ("HC3", {"cov_type": "HC3"}),
+        ("nonrobust", {}),
+    ]:
+        ref = smf.ols(f, grunfeld).fit(use_t=True, **kw)
+        t = sat.linear_model(grunfeld, f, cov=cov, cluster="firm").table(level=0.9)
+        np.testing.assert_allclose(t["p"], ref.pvalues, rtol=1e-10)
+        ci = ref.conf_int(alpha=0.1)
+        np.testing.assert_allclose(t["low"], ci[0], rtol=1e-10)
+        np.testing.assert_allclose(t["high"], ci[1], rtol=1e-10)
+    # HC3: residual df n - k = 197; the interval uses t(197), wider than the normal
+    hc3 = sat.linear_model(grunfeld, f, cov="HC3")
+    assert hc3.df == 197
+    from scipy import stats
+
+    tb = hc3.table()
+    half = (tb["high"] - tb["low"]) / 2
+    np.testing.assert_allclose(half, stats.t.ppf(0.975, 197) * tb["se"], rtol=1e-10)
+
+
+def test_ml_models_document_and_use_the_normal_reference(survey):
+    from scipy import stats
+
+    top = sat.top_box_model(survey, "overall ~ health + safety")
+    t = top.table()
+    np.testing.assert_allclose(t["p"], 2 * stats.norm.sf(np.abs(t["z"])), rtol=1e-10)
+    import kmmodel.satisfaction.binary as binary
+    import kmmodel.satisfaction.ordered as ordered
+
+    assert "Wald z" in binary.__doc__ and "Wald z" in ordered.__doc__
+    o = sat.ordered_model(survey, "overall ~ health + safety").table()
+    np.testing.assert_allclose(o["p"], 2 * stats.norm.sf(np.abs(o["z"])), rtol=1e-10)

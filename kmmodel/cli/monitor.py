@@ -12,6 +12,7 @@ ORDER = 60
 def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--feed", help="feed CSV (default: the shipped synthetic monthly_progress)")
     p.add_argument("--third-party", help="third-party CSV: unit, indicator, year, value")
+    p.add_argument("--payments", help="payment records CSV (amount column) for the Benford check")
     p.add_argument("--year", type=int, default=2025, help="year monitored (default 2025)")
     p.add_argument("--month", type=int, default=12, help="month of the data (1-12, default 12)")
     p.add_argument("--profile", choices=["seasonal", "linear"], default="seasonal")
@@ -35,6 +36,7 @@ def _read_csv(path: str):
 
 def run(args: argparse.Namespace) -> int:
     from kmmodel import datasets, monitoring
+    from kmmodel.monitoring.quality import CHECKS
 
     if args.feed:
         feed, source = _read_csv(args.feed), args.feed
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         feed, source = datasets.load("monthly_progress"), "monthly_progress (synthetic)"
     feed = monitoring.validate_feed(feed, source=source)
     third = _read_csv(args.third_party) if args.third_party else None
+    payments = _read_csv(args.payments) if args.payments else None
     res = monitoring.progress(
         feed,
         args.year,
@@ -57,8 +60,21 @@ def run(args: argparse.Namespace) -> int:
     if len(res.alerts):
         print(res.alerts[["unit", "indicator", "status", "reason"]].to_string(index=False))
     scr = monitoring.screen(
-        feed, args.year, month=args.month, third_party=third, bunching_thresholds=args.thresholds
+        feed,
+        args.year,
+        month=args.month,
+        third_party=third,
+        payments=payments,
+        bunching_thresholds=args.thresholds,
     )
     print(f"\ndata checks run: {', '.join(scr.checks_run)}")
+    skipped = [c for c in CHECKS if c not in scr.checks_run]
+    if skipped:  # the score is over the checks run; the report runs more, so it can differ
+        print(
+            f"note: scores are out of the {len(scr.checks_run)} of {len(CHECKS)} checks run here; "
+            f"not run: {', '.join(skipped)} (they need --third-party, --payments or "
+            "--threshold). The monitoring report (notebook 06) runs all of them on the shipped "
+            "data, so its scores differ from these."
+        )
     print(scr.table[["unit", "score", "n_flags", "checks"]].to_string(index=False))
     return 0

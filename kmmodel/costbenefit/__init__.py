@@ -67,6 +67,7 @@ from kmmodel.costbenefit.metrics import (
     discounted_payback,
     equivalent_annual_cost,
     irr,
+    irr_roots,
     npv,
 )
 from kmmodel.costbenefit.model import ProjectModel
@@ -77,6 +78,7 @@ from kmmodel.costbenefit.optimism import (
     combined_uplift,
     optimism_table,
     uplift,
+    uplift_between_bounds,
 )
 from kmmodel.costbenefit.satisfaction import CostSatisfaction, cost_satisfaction
 from kmmodel.costbenefit.sensitivity import (
@@ -122,6 +124,7 @@ __all__ = [
     "discounted_payback",
     "equivalent_annual_cost",
     "irr",
+    "irr_roots",
     "monte_carlo",
     "nominal_rate",
     "npv",
@@ -137,6 +140,7 @@ __all__ = [
     "to_real",
     "tornado",
     "uplift",
+    "uplift_between_bounds",
     "validate_flows",
     "validate_projects",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "discounted_payback",
     "equivalent_annual_cost",
     "irr",
+    "irr_roots",
     "npv",
     "present_value",
 ]
@@ -129,21 +130,150 @@ def _npv_on_grid(flows: np.ndarray, growth: np.ndarray) -> np.ndarray:
     return vals
 
 
-def irr(flows, low: float = -0.99, high: float = 100.0, grid: int = 4001) -> float:
+def _single_root(npv_at, first_sign: float) -> float:
+    """The one growth factor ``1 + r`` where NPV changes sign, by doubling out from 1.
+
+    Used when the flows change sign once (Descartes: exactly one positive root). NPV has
+    the sign of the first non-zero flow for ``1 + r`` large, the opposite for it small.
+    """
+    from scipy.optimize import brentq
+
+    a = 1.0
+    fa = npv_at(a)
+    if fa == 0.0:
+        return a
+    step = 2.0 if np.sign(fa) != first_sign else 0.5  # towards the sign of large 1 + r
+    for _ in range(2100):  # 2**±1074 spans every double
+        b = a * step
+        fb = npv_at(b)
+        if not np.isfinite(fb) or b == 0.0 or not np.isfinite(b):
+            break
+        if fb == 0.0:
+            return b
+        if np.sign(fb) != np.sign(fa):
+            lo, hi = min(a, b), max(a, b)
+            return brentq(npv_at, lo, hi, xtol=1e-300, rtol=1e-15, maxiter=500)
+        a, fa = b, fb
+    raise DataError(
+        "IRR cannot be resolved: the NPV changes sign beyond the range of floating point",
+        source="flows",
+    )
+
+
+def irr_roots(flows) -> np.ndarray:
+    """Every rate ``r > -1`` at which the NPV of ``flows`` is zero [share 0-1], ascending.
+
+    With ``v = 1 / (1 + r)`` the NPV is the polynomial ``sum_t flows[t] v^t``; a rate
+    above -100 % is a positive real root ``v``. The roots are the eigenvalues of the
+    polynomial's companion matrix (:func:`numpy.roots`); each candidate near the positive
+    real axis (imaginary part within 0.1 % of its modulus) is then confirmed by a sign
+    change of the NPV in a bracket that holds no other candidate and refined there with
+    :func:`scipy.optimize.brentq` in ``1 + r``.
+    A candidate without a sign change counts only where the NPV touches zero (a double
+    root). Rates whose ``1 + r`` agree to about 1e-7 (relative) are reported as one.
+    Descartes' rule of signs bounds the count by the sign changes of the flows; with one
+    sign change (a conventional project) there is exactly one root, found by bracketing
+    outward from ``r = 0`` without the eigenvalues. With several sign changes, end terms
+    below 1e-13 of the largest flow are dropped before the eigenvalues: they only add
+    roots with ``1 + r`` beyond 1e13 or within 1e-13 of zero, which flows in double
+    precision cannot resolve.
+
+    Parameters
+    ----------
+    flows : array-like
+        Net flows [yuan], ``flows[0]`` at year 0 (1-D).
+
+    Returns
+    -------
+    numpy.ndarray
+        The rates, ascending (empty when none).
+
+    Raises
+    ------
+    DataError
+        Flows not 1-D, or not finite.
+
+    Examples
+    --------
+    Flows built from three chosen rates give them back:
+
+    >>> import numpy as np
+    >>> f = np.poly([1 / 1.5, 1 / 1.02, 1 / 1.0205])[::-1]
+    >>> [round(float(r), 6) for r in irr_roots(f)]
+    [0.02, 0.0205, 0.5]
+    """
+    from scipy.optimize import brentq
+
+    f = as_flows(flows)
+    if f.ndim != 1:
+        raise DataError("irr takes one project's flows (1-D)", source="flows")
+
+    def npv_at(x: float) -> float:
+        return float(_npv_on_grid(f, np.array([x]))[0])
+
+    nz = np.flatnonzero(f)
+    signs = np.sign(f[nz])
+    changes = int(np.count_nonzero(signs[1:] != signs[:-1]))
+    if changes == 0:
+        return np.empty(0)
+    if changes == 1:  # Descartes: exactly one positive root; bracket it from 1 + r = 1
+        return np.array([_single_root(npv_at, signs[0]) - 1.0])
+    c = f[nz[0] : nz[-1] + 1]  # a factor v^nz[0] has no positive root
+    c = c / np.max(np.abs(c))
+    big = np.flatnonzero(np.abs(c) > 1e-13)
+    c = c[big[0] : big[-1] + 1]  # negligible end terms only add roots at |v| beyond 1e13
+    z = np.roots(c[::-1])  # numpy wants the highest power first
+    # generous: every candidate is confirmed below, so a complex pair slipping in is harmless
+    near_real = np.abs(z.imag) <= 1e-3 * np.abs(z)
+    v = np.sort(z.real[near_real & (z.real > 0)])
+    if v.size == 0:
+        return np.empty(0)
+    # merge candidates that are one root split by rounding (double roots, conjugate pairs)
+    keep = np.concatenate(([True], np.diff(v) > 1e-7 * v[1:]))
+    groups = np.cumsum(keep) - 1
+    v = np.bincount(groups, weights=v) / np.bincount(groups)
+    g = (1.0 / v)[::-1]  # candidate growth factors 1 + r, ascending
+
+    # bracket each candidate halfway to its neighbours (at most 1 % of 1 + r)
+    gaps = np.diff(g)
+    left = np.concatenate(([np.inf], gaps))
+    right = np.concatenate((gaps, [np.inf]))
+    lo = g - np.minimum(0.45 * left, 0.01 * g)
+    hi = g + np.minimum(0.45 * right, 0.01 * g)
+    vals = _npv_on_grid(f, np.concatenate((lo, hi, g)))
+    f_lo, f_hi, f_mid = vals[: g.size], vals[g.size : 2 * g.size], vals[2 * g.size :]
+    scale = _npv_on_grid(np.abs(f), g)  # size of the terms at the candidate
+    out = []
+    for k in range(g.size):  # one entry per root (a handful), not per year or project
+        if f_lo[k] == 0.0:
+            out.append(lo[k])
+        elif f_hi[k] == 0.0:
+            out.append(hi[k])
+        elif np.sign(f_lo[k]) != np.sign(f_hi[k]):
+            out.append(brentq(npv_at, lo[k], hi[k], xtol=1e-15, rtol=1e-15, maxiter=200))
+        elif abs(f_mid[k]) <= 1e-10 * scale[k]:
+            out.append(g[k])  # touches zero without crossing (even multiplicity)
+    out = np.sort(np.asarray(out, dtype=float))
+    if out.size > 1:
+        out = out[np.concatenate(([True], np.diff(out) > 1e-7 * out[1:]))]
+    return out - 1.0
+
+
+def irr(flows, low: float = -0.99, high: float = 100.0) -> float:
     """Internal rate of return [share 0-1]: the unique rate at which NPV = 0.
 
-    A robust root search: NPV is evaluated on a log-spaced grid of ``1 + r`` between
-    ``1 + low`` and ``1 + high``; every sign change is refined with
-    :func:`scipy.optimize.brentq`. Exactly one root must exist.
+    Every rate above -100 % with NPV = 0 is found by :func:`irr_roots` (roots of the NPV
+    polynomial in ``v = 1 / (1 + r)``, confirmed and refined by bracketing), so roots
+    that lie close together are neither missed nor merged. Exactly one must exist.
 
     Parameters
     ----------
     flows : array-like
         Net flows [yuan], ``flows[0]`` at year 0.
     low, high : float
-        Search range for the rate [share 0-1], ``-1 < low < high``.
-    grid : int
-        Number of grid points.
+        Range of plausible rates [share 0-1], ``-1 < low < high``: a unique root outside
+        it is reported as an error, not returned. Roots are counted over all rates above
+        -100 %, whatever the range.
 
     Returns
     -------
@@ -152,9 +282,10 @@ def irr(flows, low: float = -0.99, high: float = 100.0, grid: int = 4001) -> flo
     Raises
     ------
     ValueError
-        (as :class:`kmmodel.DataError`) when flows never change sign (IRR undefined), when no
-        root lies in the range, or when several rates zero the NPV (not unique; Descartes'
-        rule of signs allows as many roots as sign changes [3]_).
+        (as :class:`kmmodel.DataError`) when flows never change sign (IRR undefined), when
+        no rate zeroes the NPV or the only one lies outside ``[low, high]``, or when
+        several rates zero the NPV (not unique; all are named; Descartes' rule of signs
+        allows as many roots as sign changes [3]_).
 
     References
     ----------
@@ -165,8 +296,6 @@ def irr(flows, low: float = -0.99, high: float = 100.0, grid: int = 4001) -> flo
     >>> round(irr([-100, 60, 60]), 10)
     0.1306623863
     """
-    from scipy.optimize import brentq
-
     f = as_flows(flows)
     if f.ndim != 1:
         raise DataError("irr takes one project's flows (1-D)", source="flows")
@@ -179,32 +308,23 @@ def irr(flows, low: float = -0.99, high: float = 100.0, grid: int = 4001) -> flo
             "IRR is undefined: the flows never change sign (all costs or all benefits)",
             source="flows",
         )
-    g = np.geomspace(1.0 + low, 1.0 + high, grid)
-    vals = _npv_on_grid(f, g)
-    ok = np.isfinite(vals)
-    g, vals = g[ok], vals[ok]
-    roots = list(g[vals == 0.0] - 1.0)
-    s = np.sign(vals)
-    idx = np.flatnonzero((s[:-1] * s[1:]) < 0)
-
-    def fn(x: float) -> float:
-        return float(_npv_on_grid(f, np.array([x]))[0])
-
-    roots += [brentq(fn, g[i], g[i + 1], xtol=1e-15, rtol=1e-15, maxiter=200) - 1.0 for i in idx]
-    roots = sorted(set(roots))
-    if not roots:
-        raise DataError(
-            f"IRR is undefined: NPV does not reach zero for rates between {low:.0%} and {high:.0%}",
-            source="flows",
-        )
-    if len(roots) > 1:
+    roots = irr_roots(f)
+    if roots.size == 0:
+        raise DataError("IRR is undefined: NPV is not zero at any rate above -100%", source="flows")
+    if roots.size > 1:
         shown = ", ".join(f"{r:.4%}" for r in roots)
         raise DataError(
-            f"IRR is not unique: NPV is zero at {len(roots)} rates ({shown}); "
+            f"IRR is not unique: NPV is zero at {roots.size} rates ({shown}); "
             "use NPV at a stated discount rate instead",
             source="flows",
         )
-    return float(roots[0])
+    r = float(roots[0])
+    if not low <= r <= high:
+        raise DataError(
+            f"IRR is undefined in the range {low:.0%} to {high:.0%}: NPV is zero only at {r:.4%}",
+            source="flows",
+        )
+    return r
 
 
 def discounted_payback(flows, schedule: Schedule = "china") -> np.ndarray | float:

@@ -1,9 +1,18 @@
 """Binary "satisfied" model: logit of the top-two-box answer (4 or 5 on a 1-5 scale).
 
+Inference is Wald z (standard normal reference), the convention for maximum-likelihood
+models: Stata's ``logit`` (also with ``vce(cluster)``) and R's ``summary.glm`` for the
+binomial family report z, since the ML estimator is asymptotically normal (Hosmer et al.
+2013, section 1.3). Unlike :func:`~kmmodel.satisfaction.linear_model`, no t correction
+is applied; with few clusters (the 14 districts) cluster-robust z intervals are somewhat
+narrow (Cameron & Miller 2015, section VI).
+
 References
 ----------
 Hosmer, D. W., Lemeshow, S. & Sturdivant, R. X. (2013). *Applied Logistic Regression*,
 3rd ed. Wiley.
+Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. *J. Human Resources* 50(2), 317-372.
 """
 
 from __future__ import annotations
@@ -48,7 +57,12 @@ class BinaryResult:
     notes: list[str] = field(default_factory=list)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        """term, coef, se, z, p, low, high, odds_ratio."""
+        """term, coef, se, z, p, low, high, odds_ratio.
+
+        ``p`` and ``low``/``high`` use the standard normal (Wald z), as Stata's ``logit``
+        and R's ``glm`` report them for maximum-likelihood fits; ``level`` is the
+        confidence level [share 0-1].
+        """
         ci = self.fit.conf_int(alpha=1 - level)
         return pd.DataFrame(
             {

@@ -5,12 +5,20 @@ Treats the ordinal answer as a score (a common, easily read approximation; see
 are heteroskedasticity-robust (HC3, MacKinnon & White 1985) or cluster-robust by
 district (respondents in one unit share unobserved conditions).
 
+Inference uses Student's t, not the normal: with ``n - k`` degrees of freedom (residual
+df) for the classical and HC errors, and ``G - 1`` (``G`` = number of clusters) for
+cluster-robust errors. This is Stata's ``regress, vce(cluster ...)`` convention and
+statsmodels' ``use_t=True`` (Cameron & Miller 2015, section VI.A); with few clusters the
+normal reference would overstate significance.
+
 References
 ----------
 MacKinnon, J. G. & White, H. (1985). Some heteroskedasticity-consistent covariance
 matrix estimators with improved finite sample properties. *J. Econometrics* 29, 305-325.
 Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to cluster-robust
 inference. *J. Human Resources* 50(2), 317-372.
+StataCorp. *Stata Base Reference Manual*, ``regress`` postestimation and ``vce_option``:
+t with ``G - 1`` degrees of freedom after ``vce(cluster)``.
 """
 
 from __future__ import annotations
@@ -55,10 +63,29 @@ class LinearResult:
     fit: object = field(repr=False)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def df(self) -> float:
+        """Degrees of freedom of the t reference: ``n - k``, or ``G - 1`` when clustered."""
+        df = getattr(self.fit, "df_resid_inference", None)
+        return float(self.fit.df_resid if df is None else df)
+
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        """term, coef, se, t, p, low, high (robust errors, t reference distribution)."""
-        ci = self.fit.conf_int(alpha=1 - level)
+        """Coefficient table with t inference.
+
+        Parameters
+        ----------
+        level : float
+            Confidence level of ``low``/``high`` [share 0-1].
+
+        Returns
+        -------
+        DataFrame
+            term, coef, se, t, p, low, high. ``p`` and the interval use Student's t
+            with :attr:`df` degrees of freedom (``n - k``; ``G - 1`` for
+            cluster-robust errors), as Stata's ``regress`` reports them.
+        """
         normal_q(level)  # validates level
+        ci = self.fit.conf_int(alpha=1 - level)
         return pd.DataFrame(
             {
                 "term": self.params.index,
@@ -102,7 +129,9 @@ def linear_model(
     weights : str, optional
         Column of survey weights (positive); WLS when given.
     cov : {"HC3", "HC1", "cluster", "nonrobust"}
-        Standard errors: HC3 (default), HC1, cluster-robust by ``cluster``, or classical.
+        Standard errors: HC3 (default), HC1, cluster-robust by ``cluster`` (CRV1 with
+        Stata's small-sample factor ``G/(G-1) (n-1)/(n-k)``), or classical. p-values and
+        intervals use t with ``n - k`` degrees of freedom, ``G - 1`` when clustered.
     cluster : str
         Cluster column for ``cov="cluster"`` [default ``"unit"``].
     min_n : int
@@ -152,9 +181,10 @@ def linear_model(
         groups = pd.factorize(data[cluster])[0]
         if groups.max() < 1:
             raise DataError("cluster-robust errors need at least 2 clusters", source="linear_model")
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        # use_t: t(G - 1) inference after clustering (statsmodels sets df_resid_inference)
+        res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     else:
-        res = model.fit(cov_type=cov)
+        res = model.fit(cov_type=cov, use_t=True)
     return LinearResult(
         params=res.params,
         bse=res.bse,

@@ -10,6 +10,13 @@ With survey weights the fit maximises the weighted pseudo-likelihood
 ``sum_i w_i log P(y_i | x_i)`` and reports sandwich (robust or cluster-robust)
 standard errors (Binder 1983); see :mod:`kmmodel.satisfaction._weighted`.
 
+Inference is Wald z (standard normal reference), the convention for maximum-likelihood
+models: Stata's ``ologit``/``oprobit`` report z, and R's ``MASS::polr`` (whose summary
+labels the ratio "t value") has only an asymptotic normal reference for it
+(``confint.default``); the ML estimator is asymptotically normal (McCullagh 1980). No t correction is applied, also not with
+``cov="cluster"``; with few clusters those intervals are somewhat narrow (Cameron &
+Miller 2015, section VI).
+
 References
 ----------
 McCullagh, P. (1980). Regression models for ordinal data. *JRSS B* 42(2), 109-142.
@@ -17,6 +24,8 @@ Venables, W. N. & Ripley, B. D. (2002). *Modern Applied Statistics with S*, 4th 
 section 7.3 (``polr``).
 Binder, D. A. (1983). On the variances of asymptotically normal estimators from
 complex surveys. *International Statistical Review* 51(3), 279-292.
+Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to cluster-robust
+inference. *J. Human Resources* 50(2), 317-372.
 """
 
 from __future__ import annotations
@@ -129,7 +138,12 @@ class OrderedResult:
             return np.arange(1, len(self.categories) + 1, dtype=float)
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
-        """Slopes and cut-points: term, kind, coef, se, z, p, low, high."""
+        """Slopes and cut-points: term, kind, coef, se, z, p, low, high.
+
+        ``p`` and ``low``/``high`` use the standard normal (Wald z), the usual reference
+        for maximum-likelihood estimates (Stata ``ologit``; R ``polr`` with
+        ``confint.default``); ``level`` is the confidence level [share 0-1].
+        """
         from scipy.stats import norm
 
         q = normal_q(level)
