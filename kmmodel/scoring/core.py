@@ -14,8 +14,6 @@ from kmmodel.scoring.rules import achievement_block, adjustment_block, veto_bloc
 
 __all__ = ["compare", "score", "score_achievement"]
 
-_COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
-
 
 @functools.cache
 def _default_units() -> pd.DataFrame | None:
@@ -27,6 +25,38 @@ def _default_units() -> pd.DataFrame | None:
         return datasets.load("units")
     except KmmodelError:  # pragma: no cover - shipped file missing
         return None
+
+
+def _check_domains(scheme, vals: np.ndarray, ii: np.ndarray, probs: Problems) -> None:
+    """Observations outside their rule's domain or the indicator's declared ``domain``.
+
+    One pass per indicator (tens), vectorised over its rows; one problem per kind of
+    violation, listing every row.
+    """
+    bad_rows: dict[str, list[np.ndarray]] = {}
+    for k, ind in enumerate(scheme.spec.indicators):
+        rows = np.flatnonzero(ii == k)
+        if not len(rows):
+            continue
+        v = vals[rows]
+        bad = ind.rule.invalid_values(v)
+        if bad.any():
+            bad_rows.setdefault(ind.rule.value_message, []).append(rows[bad])
+        if ind.domain is not None:
+            lo, hi = ind.domain
+            with np.errstate(invalid="ignore"):
+                out = (v < (-np.inf if lo is None else lo)) | (v > (np.inf if hi is None else hi))
+            out &= ~bad & np.isfinite(v)
+            if out.any():
+                span = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
+                probs.add(
+                    f"values of indicator {ind.id!r} must lie in its declared domain {span} "
+                    f"[{ind.unit or 'indicator unit'}]; outside in {rows_phrase(rows[out])}, "
+                    f"got {v[out][:3].tolist()}",
+                    "column value",
+                )
+    for message, parts in bad_rows.items():
+        probs.add(message.format(rows=rows_phrase(np.sort(np.concatenate(parts)))), "column value")
 
 
 def _prepare(scheme, observations, units, source) -> tuple:
@@ -78,11 +108,11 @@ def _prepare(scheme, observations, units, source) -> tuple:
         vals = np.array(num.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
         not_num = np.array((num.isna() & raw.notna()).to_numpy(), dtype=bool, copy=True)
         if not_num.any():
-            grade_map = {}
-            for k, ind in enumerate(scheme.spec.indicators):
-                if ind.rule.type == "grade":
-                    for pos, letter in enumerate(ind.rule.levels):
-                        grade_map[(k, letter)] = pos + 1.0
+            grade_map = {
+                (k, text): code
+                for k, ind in enumerate(scheme.spec.indicators)
+                for text, code in ind.rule.value_codes().items()
+            }
             rows = np.flatnonzero(not_num)
             txt = raw.iloc[rows].astype(str).str.strip().to_numpy()
             codes = np.array([grade_map.get((ii[r], t), np.nan) for r, t in zip(rows, txt)])
@@ -105,30 +135,8 @@ def _prepare(scheme, observations, units, source) -> tuple:
     inf_v = np.isinf(vals)
     if inf_v.any():
         probs.add(f"infinite value in {rows_phrase(np.flatnonzero(inf_v))}", "column value")
-    # per-rule value domains
-    types = np.array([i.rule.type for i in scheme.spec.indicators] + ["?"])
-    nonneg = np.isin(types, _COUNT_RULES + ("ratio",))[ii]
-    is_grade = (types == "grade")[ii]
-    neg = nonneg & (vals < 0)
-    if neg.any():
-        probs.add(
-            f"counts and ratio-rule values must be >= 0; negative in {rows_phrase(np.flatnonzero(neg))}",
-            "column value",
-        )
-    g_rows = is_grade & ~np.isnan(vals)
-    if g_rows.any():
-        n_lv = np.array(
-            [len(i.rule.levels) if i.rule.type == "grade" else 0 for i in scheme.spec.indicators]
-            + [0]
-        )[ii]
-        with np.errstate(invalid="ignore"):
-            badg = g_rows & ((np.fmod(vals, 1) != 0) | (vals < 1) | (vals > n_lv))
-        if badg.any():
-            probs.add(
-                f"grade values must be a declared letter or its position 1..n in "
-                f"{rows_phrase(np.flatnonzero(badg))}",
-                "column value",
-            )
+    # value domains of the rules and the indicators
+    _check_domains(scheme, vals, ii, probs)
     # units and ranking groups
     if units is None:
         ref = _default_units()
@@ -197,15 +205,17 @@ def score(
         Long table with columns ``unit``, ``indicator``, ``value`` [indicator unit].
         One row per (unit, indicator); a missing row is a missing observation.
         ``grade`` indicators accept the grade letter or its 1-based position; veto,
-        deduction, bonus and penalty indicators take counts (a missing row = 0).
-        Row order does not matter.
+        deduction, bonus and penalty indicators take counts (rules with ``counts``: a
+        missing row = 0 incidents, whatever the missing policy, unless a scored count
+        indicator declares its own ``missing``). Values outside an indicator's declared
+        ``domain`` are refused. Row order does not matter.
     units : DataFrame, optional
         ``unit`` and the scheme's ``rank_by`` column (ranking group). Default: the
         shipped ``units`` data set when every unit is an example unit, otherwise one
         group for all units.
     missing : {"zero", "rescale", "error"}, optional
-        Override the scheme's missing-observation policy: ``zero`` gives a missing
-        indicator no points; ``rescale`` leaves it out and rescales its dimension
+        Override the scheme's missing-observation policy (an indicator that declares
+        its own ``missing`` keeps it): ``zero`` gives a missing indicator no points; ``rescale`` leaves it out and rescales its dimension
         over the indicators observed (a dimension with none observed scores 0);
         ``error`` raises listing every gap.
     source : str
@@ -221,7 +231,9 @@ def score(
     DataError
         Every problem in the observations at once: missing columns, unknown unit or
         indicator ids, non-numeric or empty values, negative counts, undeclared grade
-        letters, duplicate (unit, indicator) rows, and gaps under the ``error`` policy.
+        letters, values outside a declared domain, duplicate (unit, indicator) rows,
+        gaps under the ``error`` policy, and formulas that are not finite at an
+        observed value.
 
     Notes
     -----
@@ -239,15 +251,21 @@ def score(
     types = np.array([i.rule.type for i in inds])
     kind = np.array([i.kind for i in inds])
     scored = kind == "score"
+    gap, pol = _gaps(inds, V, policy)
+    # count rules: a missing row is 0 incidents (unless the indicator declares a policy)
+    Vc = np.where(np.isnan(V) & (pol == "count")[None, :], 0.0, V)
 
     # achievement of scored indicators, rule type by rule type
     A = np.full((n_u, n_i), np.nan)
     for t in pd.unique(types[scored]):
         cols = np.flatnonzero(scored & (types == t))
-        A[:, cols] = achievement_block(t, V[:, cols], [inds[c] for c in cols], groups)
-    gap = np.isnan(V) & scored[None, :]
-    if policy == "error" and gap.any():
-        u, c = np.nonzero(gap)
+        try:
+            A[:, cols] = achievement_block(t, Vc[:, cols], [inds[c] for c in cols], groups)
+        except DataError as exc:
+            raise DataError(exc.problems, source=source) from None
+    err = gap & (pol == "error")[None, :]
+    if err.any():
+        u, c = np.nonzero(err)
         pairs = [f"{unit_ids[a]}/{inds[b].id}" for a, b in zip(u[:20], c[:20])]
         more = f" and {len(u) - 20} more" if len(u) > 20 else ""
         raise DataError(
@@ -255,9 +273,24 @@ def score(
             source=source,
         )
     A_sc = A.copy()
-    if policy == "zero":
-        A_sc[gap] = 0.0
+    A_sc[gap & (pol == "zero")[None, :]] = 0.0
     return _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy)
+
+
+def _gaps(inds, V: np.ndarray, policy: str) -> tuple[np.ndarray, np.ndarray]:
+    """Missing scored observations and the missing policy of each indicator.
+
+    Returns ``(gap, pol)``: ``gap`` (units × indicators) marks missing observations of
+    scored indicators that a policy applies to; ``pol`` gives each indicator's policy:
+    its own ``missing`` when declared, ``"count"`` for count rules (a missing row is 0
+    incidents, never a gap), otherwise the scheme's (or the caller's) ``policy``.
+    """
+    pol = np.array(
+        [i.missing or ("count" if i.rule.counts else policy) for i in inds], dtype=object
+    )
+    scored = np.array([i.kind == "score" for i in inds])
+    gap = np.isnan(V) & (scored & (pol != "count"))[None, :]
+    return gap, pol
 
 
 def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreResult:
@@ -376,7 +409,8 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
     icodes = np.tile(np.arange(n_i), n_u)
     dim_codes = np.array([dim_ids.index(i.dimension) for i in inds])
     status_names = ["ok", "missing", "excluded"]
-    st_code = np.where(gap, 2 if policy == "rescale" else 1, 0)
+    pol = _gaps(inds, V, policy)[1]
+    st_code = np.where(gap, np.where(pol == "rescale", 2, 1)[None, :], 0)
     kind_names = ["score", "veto", "adjustment"]
     kind_code = np.array([kind_names.index(k) for k in kind])
 
@@ -520,7 +554,7 @@ def score_achievement(
     pts = base.points
     n_u, n_i = len(unit_ids), len(inds)
     V = pts["value"].to_numpy(dtype=float).reshape(n_u, n_i)
-    gap = np.isnan(V) & scored[None, :]
+    gap = _gaps(inds, V, base.missing)[0]
     groups = base.table.set_index("unit")["group"].reindex(unit_ids).to_numpy(dtype=str)
     A_sc = np.full((n_u, n_i), np.nan)
     A_sc[:, scored] = base._achievement.to_numpy(dtype=float)
