@@ -25,6 +25,7 @@ References
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 from collections.abc import Mapping
@@ -496,21 +497,31 @@ class FormulaRule(ScoredRule):
             return out
         known = [x for x in (ind.target, self.floor) if x is not None]
         probe = np.array(sorted({0.0, 1.0, -1.0, 10.0, 100.0, *known, *(2 * x for x in known)}))
-        try:
-            with np.errstate(all="ignore"):
-                a = np.broadcast_to(self.compiled()(**self._env(ind, probe)), probe.shape)
-            finite = np.isfinite(np.asarray(a, dtype=float)).any()
-        except (ArithmeticError, ValueError, TypeError) as exc:
-            finite, why = False, f" ({exc})"
-        else:
-            why = ""
-        if not finite:
+        env = self._env(ind, probe)
+        for text in self._divisors():  # a denominator that is 0 whatever the value
+            d = np.broadcast_to(compile_expr(text, FORMULA_NAMES)(**env), probe.shape)
+            if (d == 0).all():
+                out.append(
+                    f"rule.expr: formula {self.expr!r} divides by {text!r}, which is 0 for "
+                    f"this indicator (target {ind.target}, floor {self.floor}); its shares "
+                    "would be ±inf clipped to full or zero marks"
+                )
+                return out
+        a = np.broadcast_to(self.compiled()(**env), probe.shape)
+        if not np.isfinite(a).any():
             out.append(
-                f"rule.expr: formula {self.expr!r} gives no finite share at any value tried"
-                f"{why} (target {ind.target}, floor {self.floor}): is a denominator such as "
-                "target - floor zero?"
+                f"rule.expr: formula {self.expr!r} gives no finite share at any value tried "
+                f"(target {ind.target}, floor {self.floor})"
             )
         return out
+
+    def _divisors(self) -> list[str]:
+        """Text of every denominator (``a / b``, ``a % b``) in the formula."""
+        return [
+            ast.unparse(node.right)
+            for node in ast.walk(self.compiled().tree)
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.Mod)
+        ]
 
     @classmethod
     def achievement(cls, V, inds, groups):
