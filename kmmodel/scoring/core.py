@@ -303,18 +303,73 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
     """
     spec = scheme.spec
     inds = spec.indicators
-    n_u, n_i = V.shape
     kind = np.array([i.kind for i in inds])
-    maxpts = np.array([i.points for i in inds], dtype=float)
-    scored = kind == "score"
-
-    # dimensions
     dim_ids = [d.id for d in spec.dimensions]
-    dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
     ind_dim = np.array([dim_ids.index(i.dimension) for i in inds])
-    D = np.zeros((n_u, len(dim_ids)))
-    dropped = np.zeros((n_u, len(dim_ids)), bool)  # all weights 0 (per-unit weights only)
-    for k in range(len(dim_ids)):  # a handful of dimensions
+    D, dropped = _dimension_points(spec, A_sc, W, kind, ind_dim)
+    vcols = np.flatnonzero(kind == "veto")
+    veto_hit, vaction, disq = _vetoes(inds, V, vcols, ind_dim, D, dropped)
+    acols = np.flatnonzero(kind == "adjustment")
+    adj = (
+        adjustment_block(V[:, acols], [inds[c] for c in acols])
+        if len(acols)
+        else np.zeros((V.shape[0], 0))
+    )
+    total, bonus = _total(spec, D, dropped, adj, disq)
+    gidx, rank = _grades_and_ranks(spec, total, groups, veto_hit, vcols, disq)
+    names = [g.name for g in spec.grades]
+    table = pd.DataFrame(
+        {
+            "unit": unit_ids,
+            "group": groups,
+            "total": total,
+            "grade": np.array(names, dtype=object)[gidx],
+            "rank": rank,
+            "vetoed": veto_hit.any(axis=1),
+        }
+    )
+    for k, d in enumerate(dim_ids):
+        table[d] = D[:, k]
+    table["bonus"] = bonus
+    vnames = np.array([inds[c].id for c in vcols], dtype=object)
+    veto_txt = np.full(len(unit_ids), "", dtype=object)
+    for j, name in enumerate(vnames):  # loop over veto rules, vectorised over units
+        veto_txt = veto_txt + np.where(veto_hit[:, j], ";" + name, "")
+    table["veto"] = pd.Series(veto_txt, dtype=object).str.removeprefix(";").to_numpy()
+    table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
+    points = _points_frame(inds, dim_ids, unit_ids, V, A_sc, W, adj, acols, gap, policy)
+    vu, vc = np.nonzero(veto_hit)
+    vetoes = pd.DataFrame(
+        {
+            "unit": unit_ids[vu],
+            "indicator": vnames[vc] if len(vcols) else np.array([], dtype=object),
+            "name": [inds[vcols[c]].name for c in vc],
+            "action": vaction[vc] if len(vcols) else np.array([], dtype=object),
+            "value": V[vu, vcols[vc]] if len(vcols) else np.array([], dtype=float),
+        }
+    )
+    scored = kind == "score"
+    ach = pd.DataFrame(
+        A_sc[:, scored],
+        index=pd.Index(unit_ids, name="unit"),
+        columns=pd.Index([i.id for i, s in zip(inds, scored) if s], name="indicator"),
+    )
+    return ScoreResult(
+        scheme=scheme, table=table, points=points, vetoes=vetoes, missing=policy, _achievement=ach
+    )
+
+
+def _dimension_points(spec, A_sc, W, kind, ind_dim) -> tuple[np.ndarray, np.ndarray]:
+    """Points of each dimension [points] (units x dimensions) and the dimensions left out
+    because a unit's weights in them are all 0 (per-unit weights only)."""
+    inds = spec.indicators
+    n_u = A_sc.shape[0]
+    scored = kind == "score"
+    maxpts = np.array([i.points for i in inds], dtype=float)
+    dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
+    D = np.zeros((n_u, len(dim_pts)))
+    dropped = np.zeros((n_u, len(dim_pts)), bool)
+    for k in range(len(dim_pts)):  # a handful of dimensions
         cols = np.flatnonzero(scored & (ind_dim == k))
         if len(cols) and dim_pts[k] > 0:
             w_k = maxpts[cols] if W is None else W[:, cols]
@@ -322,43 +377,51 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
             D[:, k] = np.nan_to_num(share, nan=0.0) * dim_pts[k]
             if W is not None:
                 dropped[:, k] = W[:, cols].sum(axis=1) <= 0
+    return D, dropped
 
-    # vetoes
-    vcols = np.flatnonzero(kind == "veto")
+
+def _vetoes(inds, V, vcols, ind_dim, D, dropped) -> tuple:
+    """Triggered vetoes (units x veto indicators), their actions and disqualified units.
+
+    ``zero_dimension`` vetoes set their dimension's points in ``D`` to 0 (in place).
+    """
     veto_hit = (
         veto_block(V[:, vcols], [inds[c] for c in vcols])
         if len(vcols)
-        else np.zeros((n_u, 0), bool)
+        else np.zeros((V.shape[0], 0), bool)
     )
     vaction = np.array([inds[c].rule.action for c in vcols])
     for j, c in enumerate(vcols):
         if vaction[j] == "zero_dimension":
             D[veto_hit[:, j], ind_dim[c]] = 0.0
             dropped[veto_hit[:, j], ind_dim[c]] = False  # a vetoed dimension counts as 0
-    vetoed = veto_hit.any(axis=1)
     disq = (veto_hit & (vaction == "disqualify")[None, :]).any(axis=1)
+    return veto_hit, vaction, disq
 
-    # total
+
+def _total(spec, D, dropped, adj, disq) -> tuple[np.ndarray, np.ndarray]:
+    """Total [points] within [0, scheme total] after bonus/penalty items and
+    disqualifications, and the net bonus [points]."""
+    dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
     dshare = np.where(dim_pts > 0, D / np.where(dim_pts > 0, dim_pts, 1.0), np.nan)
     dshare = np.where(dropped, np.nan, dshare)
     tshare = aggregate(dshare[:, dim_pts > 0], dim_pts[dim_pts > 0], spec.aggregation.dimensions)
     total = np.nan_to_num(tshare, nan=0.0) * spec.total
-    acols = np.flatnonzero(kind == "adjustment")
-    adj = (
-        adjustment_block(V[:, acols], [inds[c] for c in acols])
-        if len(acols)
-        else np.zeros((n_u, 0))
-    )
     bonus = adj.sum(axis=1)
     total = np.clip(total + bonus, 0.0, spec.total)
     total = np.where(disq, 0.0, total)
     total = np.round(total, 10)  # stable ties and grade boundaries against float noise
+    return total, bonus
 
-    # grades, ranks
+
+def _grades_and_ranks(spec, total, groups, veto_hit, vcols, disq) -> tuple:
+    """Grade index (0 = best band) after veto caps and the excellent-share cap, and the
+    rank within each group (1 = best)."""
+    inds = spec.indicators
     names = [g.name for g in spec.grades]
     mins = np.array([g.min for g in spec.grades], dtype=float)
     gidx = (total[:, None] < mins[None, :] - 1e-9).sum(axis=1)  # bands best first
-    cap_idx = np.zeros(n_u, int)
+    cap_idx = np.zeros(len(total), int)
     for j, c in enumerate(vcols):
         cg = inds[c].rule.cap_grade
         ci = names.index(cg) if cg is not None else 1
@@ -377,33 +440,19 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
         size = pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
         allowed = np.floor(spec.excellent_share_cap * size + 1e-9)
         gidx = np.where(top & (order_in_top > allowed), 1, gidx)
+    return gidx, rank
 
-    table = pd.DataFrame(
-        {
-            "unit": unit_ids,
-            "group": groups,
-            "total": total,
-            "grade": np.array(names, dtype=object)[gidx],
-            "rank": rank,
-            "vetoed": vetoed,
-        }
-    )
-    for k, d in enumerate(dim_ids):
-        table[d] = D[:, k]
-    table["bonus"] = bonus
-    vnames = np.array([inds[c].id for c in vcols], dtype=object)
-    veto_txt = np.full(n_u, "", dtype=object)
-    for j, name in enumerate(vnames):  # loop over veto rules, vectorised over units
-        veto_txt = veto_txt + np.where(veto_hit[:, j], ";" + name, "")
-    table["veto"] = pd.Series(veto_txt, dtype=object).str.removeprefix(";").to_numpy()
-    table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
 
-    # long points table
+def _points_frame(inds, dim_ids, unit_ids, V, A_sc, W, adj, acols, gap, policy) -> pd.DataFrame:
+    """The long points table, with categorical id columns (codes, not 2 million strings)."""
+    n_u, n_i = V.shape
+    kind = np.array([i.kind for i in inds])
+    scored = kind == "score"
+    maxpts = np.array([i.points for i in inds], dtype=float)
     Wp = np.broadcast_to(maxpts, (n_u, n_i)) if W is None else W
     P = np.where(scored[None, :], np.nan_to_num(A_sc, nan=0.0) * Wp, 0.0)
     P[:, acols] = adj + 0.0  # no negative zeros
     mx = np.where(scored[None, :], Wp, 0.0).ravel()
-    # long table: categorical id columns (codes, not 2 million strings)
     ind_ids = [i.id for i in inds]
     ucodes = np.repeat(np.arange(n_u), n_i)
     icodes = np.tile(np.arange(n_i), n_u)
@@ -417,7 +466,7 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
     def cat(codes, names):
         return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
-    points = pd.DataFrame(
+    return pd.DataFrame(
         {
             "unit": cat(ucodes, unit_ids),
             "indicator": cat(icodes, ind_ids),
@@ -429,24 +478,6 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
             "status": cat(st_code.ravel(), status_names),
             "kind": cat(kind_code[icodes], kind_names),
         }
-    )
-    vu, vc = np.nonzero(veto_hit)
-    vetoes = pd.DataFrame(
-        {
-            "unit": unit_ids[vu],
-            "indicator": vnames[vc] if len(vcols) else np.array([], dtype=object),
-            "name": [inds[vcols[c]].name for c in vc],
-            "action": vaction[vc] if len(vcols) else np.array([], dtype=object),
-            "value": V[vu, vcols[vc]] if len(vcols) else np.array([], dtype=float),
-        }
-    )
-    ach = pd.DataFrame(
-        A_sc[:, scored],
-        index=pd.Index(unit_ids, name="unit"),
-        columns=pd.Index([i.id for i, s in zip(inds, scored) if s], name="indicator"),
-    )
-    return ScoreResult(
-        scheme=scheme, table=table, points=points, vetoes=vetoes, missing=policy, _achievement=ach
     )
 
 

@@ -162,6 +162,14 @@ class RuleBase(BaseModel):
         (e.g. a deduction cap kept within the points); default unchanged."""
         return params
 
+    def thresholds(self, ind) -> list[tuple[str, float, float | None]]:
+        """Values where the indicator's points jump, for the bunching check.
+
+        ``(kind, value [indicator unit], completion [ratio] or None)``; kinds ``floor``,
+        ``full``, ``step``, ``pass``. Default: none.
+        """
+        return []
+
     # --- observation domain --------------------------------------------------------
     def value_codes(self) -> dict[str, float]:
         """Text observations this rule accepts and their numeric codes (e.g. grade letters)."""

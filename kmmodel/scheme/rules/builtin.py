@@ -109,6 +109,16 @@ class RatioRule(ScoredRule):
         a = np.where(r < floor, 0.0, np.minimum(r, cap) / cap)
         return np.where(np.isnan(V), np.nan, a)
 
+    def thresholds(self, ind):
+        t, lower = ind.target, ind.direction == "lower"
+        if not t:
+            return []
+        return [
+            (name, t / r if lower else t * r, 1 / r if lower else r)
+            for name, r in (("floor", self.floor), ("full", self.cap))
+            if r > 0
+        ]
+
     def perturbed(self, ind, factors):
         out = {}
         cap = self.cap * factors.get("cap", 1.0)
@@ -167,6 +177,11 @@ class LinearRule(ScoredRule):
                 f"(target {ind.target:g}, floor {self.floor:g})"
             )
         return out
+
+    def thresholds(self, ind):
+        return (
+            [] if ind.target is None else [("floor", self.floor, None), ("full", ind.target, 1.0)]
+        )
 
     @classmethod
     def achievement(cls, V, inds, groups):
@@ -242,6 +257,9 @@ class StepsRule(ScoredRule):
                 a = np.where(k < len(th), sh[np.clip(k, None, len(th) - 1)], 0.0)
             out[:, j] = np.where(np.isnan(v), np.nan, a)
         return out
+
+    def thresholds(self, ind):
+        return [("step", t, None) for t, _ in self.steps]
 
     def parameter_value(self, name):
         return float(self.steps[0][0]) if name == "thresholds" else super().parameter_value(name)
@@ -327,6 +345,9 @@ class PassFailRule(ScoredRule):
 
     def needs_target(self) -> bool:
         return True
+
+    def thresholds(self, ind):
+        return [] if ind.target is None else [("pass", ind.target, 1.0)]
 
     @classmethod
     def achievement(cls, V, inds, groups):
