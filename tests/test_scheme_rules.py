@@ -90,6 +90,7 @@ indicators:
 
 @pytest.fixture
 def toy_rule():
+    assert "threshold_bonus" not in RULE_TYPES
     register_rule(ThresholdBonusRule)
     yield ThresholdBonusRule
     unregister_rule("threshold_bonus")

@@ -20,8 +20,8 @@ Write one class and register it::
     from kmmodel.scheme.rules import Number, ScoredRule, register_rule
 
     @register_rule
-    class ThresholdBonusRule(ScoredRule):
-        type: Literal["threshold_bonus"]
+    class AtLeastRule(ScoredRule):
+        type: Literal["at_least"]
         threshold: Number
         share: Number = 1.0
         parameters: ClassVar[tuple[str, ...]] = ("threshold",)
@@ -32,8 +32,8 @@ Write one class and register it::
             sh = np.array([i.rule.share for i in inds])[None, :]
             return np.where(np.isnan(V), np.nan, np.where(V >= th, sh, 0.0))
 
-Schemes can then use ``rule: {type: threshold_bonus, threshold: 0.9}`` in YAML or
-``threshold_bonus threshold=0.9`` in the Excel 规则 column; ``explain``, the uncertainty
+Schemes can then use ``rule: {type: at_least, threshold: 0.9}`` in YAML or
+``at_least threshold=0.9`` in the Excel 规则 column; ``explain``, the uncertainty
 analysis (``threshold`` is perturbed) and reforms work with it unchanged.
 """
 
