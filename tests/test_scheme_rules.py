@@ -369,16 +369,15 @@ def test_every_rule_problem_is_listed_at_once():
 
 
 def test_values_outside_a_declared_domain_are_refused():
-    # the MoF scheme's budget_execution is a share (执行率); declared domain [0, 1]
-    raw = read_yaml(km.paths.data_dir() / "schemes" / "mof_project_evaluation.yaml")
-    ind = next(i for i in raw["indicators"] if i["id"] == "budget_execution")
-    ind["domain"] = [0, 1]
-    s = from_dict(raw, source="mof_project_evaluation.yaml")
+    # mof_project_evaluation.yaml declares budget_execution (预算执行率 = 实际支出 / 实际到位,
+    # at most 100 % by construction, 财预〔2013〕53号 共性指标体系框架) in the domain [0, 1]
+    s = km.scheme.shipped("mof_project_evaluation")
+    assert s.indicator("budget_execution").domain == (0.0, 1.0)
     obs = km.datasets.load("observations_projects_2025")
     km.score(s, obs)  # the shipped values lie in [0.71, 1]
     bad = obs.copy()
     sel = np.flatnonzero(bad["indicator"].to_numpy() == "budget_execution")[:2]
-    bad.loc[bad.index[sel], "value"] = [1e308, 1.2]
+    bad.loc[bad.index[sel], "value"] = [1e308, 95.0]  # 95 typed for 95 %
     with pytest.raises(DataError) as info:
         km.score(s, bad, source="obs.csv")
     msg = str(info.value)
@@ -386,8 +385,41 @@ def test_values_outside_a_declared_domain_are_refused():
     assert "values of indicator 'budget_execution' must lie in its declared domain [0, 1]" in msg
     assert f"rows {sel[0] + 2}, {sel[1] + 2}" in msg  # 1-based file rows after the header
     # without the declaration 1e308 is a completion ratio of 1e308: full marks (capped)
-    plain = km.scheme.shipped("mof_project_evaluation")
-    pts = km.score(plain, bad).points.set_index(["unit", "indicator"])
+    raw = read_yaml(km.paths.data_dir() / "schemes" / "mof_project_evaluation.yaml")
+    for ind in raw["indicators"]:
+        ind.pop("domain", None)
+    pts = km.score(from_dict(raw), bad).points.set_index(["unit", "indicator"])
     unit = bad.loc[bad.index[sel[0]], "unit"]
     row = pts.loc[(unit, "budget_execution")]
     assert row["points"] == row["max_points"]
+
+
+def test_domain_and_missing_travel_through_excel(tmp_path):
+    raw = read_yaml(KUNMING)
+    by_id = {i["id"]: i for i in raw["indicators"]}
+    by_id["industrial_va_growth"]["domain"] = [-1, None]
+    by_id["audit_findings"]["missing"] = "zero"
+    s = from_dict(raw)
+    back = km.load_scheme(write_excel(s, tmp_path / "k.xlsx"))
+    assert back.indicator("industrial_va_growth").domain == (-1.0, None)
+    assert back.indicator("audit_findings").missing == "zero"
+    assert back.indicator("budget_execution_rate").domain is None
+    shipped = km.load_scheme(km.paths.data_dir() / "schemes" / "mof_project_evaluation.xlsx")
+    yaml_s = km.scheme.shipped("mof_project_evaluation")
+    assert [i.domain for i in shipped.spec.indicators] == [i.domain for i in yaml_s.spec.indicators]
+
+
+def test_a_malformed_domain_cell_is_named_with_its_row(tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "指标"
+    ws.append(["一级指标", "三级指标", "分值", "目标值", "规则", "值域", "缺失"])
+    ws.append(["维度", "执行率", 10, 1, "ratio", "0-1", "sometimes"])
+    wb.save(tmp_path / "d.xlsx")
+    with pytest.raises(SchemeError) as info:
+        km.load_scheme(tmp_path / "d.xlsx")
+    msg = str(info.value)
+    assert "Excel row 2: 值域 must be LOW~HIGH" in msg
+    assert "Excel row 2: 缺失 must be zero, rescale or error (or empty), got 'sometimes'" in msg

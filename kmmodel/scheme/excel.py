@@ -20,6 +20,10 @@ column     meaning
             ``deduction per=1 cap=5``, ``rank best=1 worst=0.4``,
             ``formula clip(value/target,0,1)``, ``veto action=cap_grade``,
             ``bonus per=0.5``. Empty: ``ratio`` when a target is given.
+值域        plausible observed values ``LOW~HIGH`` [indicator unit] (optional: ``0~1``,
+            ``-1~`` for no upper bound); ``score`` refuses values outside
+缺失        the indicator's own missing-observation policy (optional: ``zero``,
+            ``rescale``, ``error``)
 =========  ====================================================================
 
 An optional sheet ``方案`` holds key/value rows: ``id``, ``name``, ``total``, ``year``,
@@ -40,7 +44,7 @@ from kmmodel.scheme.rules import rule_kind
 __all__ = ["COLUMNS", "parse_rule", "read_excel", "write_excel"]
 
 COLUMNS = ("一级指标", "二级指标", "三级指标", "分值", "评分标准", "目标值")
-OPTIONAL = ("指标编号", "单位", "方向", "规则")
+OPTIONAL = ("指标编号", "单位", "方向", "规则", "值域", "缺失")
 _REQUIRED = ("一级指标", "三级指标", "分值")
 _DIRECTIONS = {
     "正向": "higher",
@@ -88,6 +92,30 @@ def format_rule(rule) -> str:
     if isinstance(rule, RuleBase):
         rule = rule.model_dump(mode="python")
     return rule_class(rule["type"]).format_text(rule)
+
+
+def _domain_and_missing(ind: dict, domain: str, missing: str, loc: str, probs) -> None:
+    """The optional 值域 (``LOW~HIGH``) and 缺失 cells into ``ind``."""
+    if domain:
+        lo, sep, hi = domain.replace("～", "~").partition("~")
+        try:
+            if not sep:
+                raise ValueError
+            ind["domain"] = [float(x) if x.strip() else None for x in (lo, hi)]
+        except ValueError:
+            probs.add(
+                f"值域 must be LOW~HIGH (e.g. 0~1, or -1~ with no upper bound), got {domain!r}", loc
+            )
+    if missing in ("zero", "rescale", "error"):
+        ind["missing"] = missing
+    elif missing:
+        probs.add(f"缺失 must be zero, rescale or error (or empty), got {missing!r}", loc)
+
+
+def _format_domain(domain) -> str:
+    if domain is None:
+        return ""
+    return "~".join("" if x is None else f"{x:g}" for x in domain)
 
 
 def _cell(v) -> str:
@@ -226,6 +254,7 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
         }
         if target is not None:
             ind["target"] = target
+        _domain_and_missing(ind, get(r, "值域"), get(r, "缺失"), loc, probs)
         indicators.append(ind)
         where[iid] = f"{loc} (indicator {iid})"
     wb.close()
@@ -275,6 +304,8 @@ def write_excel(scheme, path: str | Path) -> Path:
                 ind.unit,
                 "正向" if ind.direction == "higher" else "逆向",
                 format_rule(rule),
+                _format_domain(ind.domain),
+                ind.missing or "",
             ]
         )
         last = d
