@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import Field
 
 import kmmodel as km
@@ -423,3 +425,61 @@ def test_a_malformed_domain_cell_is_named_with_its_row(tmp_path):
     msg = str(info.value)
     assert "Excel row 2: 值域 must be LOW~HIGH" in msg
     assert "Excel row 2: 缺失 must be zero, rescale or error (or empty), got 'sometimes'" in msg
+
+
+# --- every registered type: one home, consistent parts ---------------------------------
+@pytest.mark.parametrize("name", list(RULE_TYPES))
+def test_every_builtin_type_declares_its_parts(name):
+    cls = RULE_TYPES[name]
+    assert cls.type_name() == name and rule_kind(name) == cls.kind
+    assert cls.kind in ("score", "veto", "adjustment")
+    for p in cls.parameters:  # what uncertainty perturbs is a field of the class
+        assert p in cls.model_fields or p == "thresholds", (name, p)
+    if cls.kind == "score":
+        assert cls.achievement.__func__ is not ScoredRule.achievement.__func__
+
+
+_share = st.floats(0, 1, allow_nan=False)
+_pos = st.floats(0.01, 50, allow_nan=False)
+
+
+@st.composite
+def _rules(draw):
+    kind = draw(
+        st.sampled_from(["ratio", "steps", "grade", "deduction", "rank", "formula", "veto"])
+    )
+    if kind == "ratio":
+        floor = draw(_share)
+        return {"type": "ratio", "floor": floor, "cap": floor + draw(_pos)}
+    if kind == "steps":
+        th = draw(st.lists(_pos, min_size=1, max_size=4, unique=True))
+        sh = sorted(draw(st.lists(_share, min_size=len(th), max_size=len(th))))
+        return {"type": "steps", "steps": [[t, s] for t, s in zip(sorted(th), sh)]}
+    if kind == "grade":
+        sh = sorted(draw(st.lists(_share, min_size=2, max_size=5)), reverse=True)
+        return {"type": "grade", "levels": {chr(65 + k): s for k, s in enumerate(sh)}}
+    if kind == "deduction":
+        return {"type": "deduction", "per": draw(_pos), "cap": draw(_pos)}
+    if kind == "rank":
+        worst = draw(_share)
+        return {"type": "rank", "best": max(worst, draw(_share)), "worst": worst}
+    if kind == "formula":
+        return {
+            "type": "formula",
+            "expr": "clip((value - floor) / (target - floor), 0, 1)",
+            "floor": draw(_pos),
+        }
+    return {
+        "type": "veto",
+        "action": draw(st.sampled_from(["cap_grade", "disqualify"])),
+        "threshold": draw(_pos),
+        "active": draw(st.booleans()),
+    }
+
+
+@given(_rules())
+def test_the_excel_text_form_round_trips(spec):
+    rule = RULE_TYPES[spec["type"]].model_validate(spec)
+    text = format_rule(rule)
+    again = RULE_TYPES[spec["type"]].model_validate(parse_rule(text))
+    assert again == rule, text

@@ -115,7 +115,9 @@ def _domain_and_missing(ind: dict, domain: str, missing: str, loc: str, probs) -
 def _format_domain(domain) -> str:
     if domain is None:
         return ""
-    return "~".join("" if x is None else f"{x:g}" for x in domain)
+    from kmmodel.scheme.rules.base import num_text
+
+    return "~".join("" if x is None else num_text(x) for x in domain)
 
 
 def _cell(v) -> str:

@@ -47,6 +47,7 @@ __all__ = [
     "ScoredRule",
     "VetoKind",
     "fmt_value",
+    "num_text",
     "parse_pairs",
     "register_rule",
     "rule_class",
@@ -74,6 +75,12 @@ def fmt_value(x, unit: str) -> str:
     if unit in ("share", "ratio"):
         return f"{100 * x:.1f}%"
     return f"{x:,.4g}" + (f" {unit}" if unit else "")
+
+
+def num_text(x: float) -> str:
+    """A number as short text that reads back exactly (``0.5``, ``1``, ``0.123456789``)."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
 
 
 def _text_value(text: str):
@@ -217,7 +224,7 @@ class RuleBase(BaseModel):
     def format_text(cls, params: Mapping[str, Any]) -> str:
         """The ``规则`` cell text of a rule mapping; inverse of :meth:`from_text`."""
         parts = [str(params["type"])] + [
-            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+            f"{k}={num_text(v)}" if isinstance(v, float) else f"{k}={v}"
             for k, v in params.items()
             if k != "type" and v is not None
         ]

@@ -43,6 +43,7 @@ from kmmodel.scheme.rules.base import (
     ScoredRule,
     VetoKind,
     fmt_value,
+    num_text,
     register_rule,
     row,
 )
@@ -287,7 +288,7 @@ class StepsRule(ScoredRule):
 
     @classmethod
     def format_text(cls, params):
-        return "steps " + " ".join(f"{a:g}:{b:g}" for a, b in params["steps"])
+        return "steps " + " ".join(f"{num_text(a)}:{num_text(b)}" for a, b in params["steps"])
 
 
 @register_rule
@@ -459,7 +460,7 @@ class GradeRule(ScoredRule):
 
     @classmethod
     def format_text(cls, params):
-        return "grade " + " ".join(f"{k}={v:g}" for k, v in params["levels"].items())
+        return "grade " + " ".join(f"{k}={num_text(v)}" for k, v in params["levels"].items())
 
 
 @register_rule
@@ -591,7 +592,9 @@ class FormulaRule(ScoredRule):
     @classmethod
     def format_text(cls, params: Mapping[str, Any]):
         floor = params.get("floor")
-        return f"formula {params['expr']}" + (f" floor={floor:g}" if floor is not None else "")
+        return f"formula {params['expr']}" + (
+            f" floor={num_text(floor)}" if floor is not None else ""
+        )
 
 
 @register_rule
