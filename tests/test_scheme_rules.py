@@ -483,3 +483,18 @@ def test_the_excel_text_form_round_trips(spec):
     text = format_rule(rule)
     again = RULE_TYPES[spec["type"]].model_validate(parse_rule(text))
     assert again == rule, text
+
+
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        ("ratio", "indicator budget_execution_rate: rule: expected a mapping with a 'type'"),
+        ({"floor": 0.5}, "indicator budget_execution_rate: rule: expected a mapping with a 'type'"),
+        ({"type": 3}, "indicator budget_execution_rate: rule: unknown rule type 3"),
+    ],
+)
+def test_a_rule_that_is_not_a_typed_mapping_is_named(rule, fragment):
+    raw = _kunming(budget_execution_rate={"rule": rule})
+    with pytest.raises(SchemeError) as info:
+        from_dict(raw, source="kunming_2025.yaml")
+    assert fragment in str(info.value)
