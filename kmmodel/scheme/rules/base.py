@@ -258,7 +258,9 @@ class ScoredRule(RuleBase):
 
 
 class VetoKind(RuleBase):
-    """A one-vote veto: subclasses give ``action``, ``cap_grade`` and :meth:`triggered`."""
+    """A one-vote veto: subclasses give the fields ``action`` (``cap_grade`` /
+    ``zero_dimension`` / ``disqualify``) and ``cap_grade`` (a grade name or None), and
+    :meth:`triggered`; the engine applies the action."""
 
     kind: ClassVar[str] = "veto"
     counts: ClassVar[bool] = True
@@ -267,6 +269,10 @@ class VetoKind(RuleBase):
     def triggered(cls, V: np.ndarray, inds: list) -> np.ndarray:
         """Boolean block (units × indicators): the veto holds."""
         raise NotImplementedError
+
+    def veto_reason(self, value: float, cap: str, what: str) -> str:
+        """The ``explain`` row of a triggered veto (``what``: the action's effect)."""
+        return f"一票否决 veto: {value:g}; grade capped at {cap}" + (f"; {what}" if what else "")
 
 
 class AdjustmentKind(RuleBase):
