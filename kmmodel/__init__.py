@@ -11,6 +11,7 @@ Submodules load on first use, so ``import kmmodel`` stays fast:
 - :mod:`kmmodel.satisfaction` — survey models and key drivers
 - :mod:`kmmodel.correction` — force-majeure correction proposals and test bench
 - :mod:`kmmodel.monitoring` — early warning and data-distortion checks
+- :mod:`kmmodel.panel` — expert panels: combined scores, rater agreement
 - :mod:`kmmodel.uncertainty`, :mod:`kmmodel.sweep` — robustness and scenario sweeps
 - :mod:`kmmodel.plots`, :mod:`kmmodel.notebook`, :mod:`kmmodel.report` — charts with
   Chinese labels, notebook helpers, the HTML report runner
@@ -33,6 +34,7 @@ _SUBMODULES = {
     "datasets",
     "monitoring",
     "notebook",
+    "panel",
     "paths",
     "plots",
     "report",

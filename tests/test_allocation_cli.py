@@ -24,13 +24,19 @@ def test_cli_writes_the_allocation(tmp_path, capsys):
     ref = allocation.allocate_budget(km.datasets.load("evaluation_items"), budget=550_000).table
     assert table["allocation"].sum() == pytest.approx(ref["allocation"].sum())
     assert list(table["item"]) == list(ref["item"])
-    assert "shadow price" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    res = allocation.allocate_budget(km.datasets.load("evaluation_items"), budget=550_000)
+    # both numbers, named for what they are, as the result formats them
+    assert f"marginal value {res.marginal_value_per_yuan:,.2f} yuan per yuan (LP dual)" in out
+    assert f"the next 10,000 yuan gains {res.gain_next_10k:,.0f} yuan (re-solved)" in out
+    assert "MIP gap" not in out
 
 
-def test_cli_min_share_and_granularity(tmp_path):
+def test_cli_min_share_and_granularity(tmp_path, capsys):
     out = tmp_path / "a.csv"
     args = [str(path("evaluation_items")), "--min-share", "livelihood=0.5", "--granularity", "1000"]
     assert main(["allocate", *args, "-o", str(out)]) == 0
+    assert "MIP gap" in capsys.readouterr().out
     t = pd.read_csv(out)
     assert (t["allocation"] % 1000 == 0).all()
     assert t.loc[t["group"] == "livelihood", "allocation"].sum() >= 0.5 * t["allocation"].sum() - 1
@@ -52,6 +58,16 @@ def test_cli_bad_file_exits_2_and_writes_nothing(tmp_path, capsys):
     assert "minimum feasible budget" in capsys.readouterr().err
     assert not out.exists()
     assert main(["allocate", str(tmp_path / "missing.csv")]) == 2
+
+
+def test_cli_names_a_granularity_no_item_can_meet(tmp_path, capsys):
+    """Issue 14: `--granularity 1000000` was blamed on all 8 floors."""
+    out = tmp_path / "a.csv"
+    args = ["allocate", str(path("evaluation_items")), "--granularity", "1000000"]
+    assert main([*args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "granularity (1,000,000 yuan) has no multiple between the floor and the cap" in err
+    assert "floor of item" not in err and not out.exists()
 
 
 def test_cli_rejects_a_bad_share():

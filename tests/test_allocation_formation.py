@@ -408,7 +408,7 @@ def test_budget_conflict_gives_the_minimum_budget(data):
             items, agencies, ib, n_packages=4, min_items=2, max_items=2, budget=cheapest - 1_000
         )
     msg = str(err.value)
-    assert f"costs {cheapest:,.0f} yuan, 1,000 yuan above the budget" in msg
+    assert f"minimum feasible budget is {cheapest:,.0f} yuan, 1,000 yuan above the budget" in msg
     assert "budget (" in msg and "must give way by 1,000 yuan" in msg
     res = form_packages(
         items, agencies, ib, n_packages=4, min_items=2, max_items=2, budget=cheapest

@@ -134,7 +134,7 @@ def test_budget_conflict_gives_the_minimum_budget(data):
     with pytest.raises(InfeasibleError) as err:
         assign_packages(items, agencies, bids, budget=cheapest - 1_000)
     msg = str(err.value)
-    assert f"costs {cheapest:,.0f} yuan, 1,000 yuan above the budget" in msg
+    assert f"minimum feasible budget is {cheapest:,.0f} yuan, 1,000 yuan above the budget" in msg
     assert "budget (" in msg and "must give way by 1,000 yuan" in msg
     res = assign_packages(items, agencies, bids, budget=cheapest)
     assert res.total_price == cheapest

@@ -24,27 +24,38 @@ key evaluations of expenditure items commissioned to third parties.
 
 from __future__ import annotations
 
-import time
+import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from kmmodel.allocation.fitting import (
+    DEFAULT_MIP_GAP,
+    Model,
+    OptimResult,
+    Solution,
+    check_solve_options,
+    solution_fields,
+    solve,
+    solve_or_explain,
+    values,
+)
 from kmmodel.allocation.inputs import check_items
-from kmmodel.allocation.solver import solve
 from kmmodel.errors import DataError, InfeasibleError, Problems
 
 __all__ = [
-    "BudgetModel",
+    "BudgetInputs",
     "BudgetResult",
     "allocate_budget",
     "budget_sweep",
-    "build_budget_model",
+    "build_budget",
     "minimum_budget",
     "value_breakpoints",
 ]
 
-PER = 10_000  # shadow prices are quoted per 10,000 yuan (1 万元)
+PER = 10_000  # the re-solved gain is quoted for the next 10,000 yuan (1 万元)
 
 
 def value_breakpoints(items: pd.DataFrame, n_segments: int = 20) -> tuple[np.ndarray, np.ndarray]:
@@ -71,26 +82,6 @@ def value_breakpoints(items: pd.DataFrame, n_segments: int = 20) -> tuple[np.nda
     return cost, value
 
 
-def _check_shares(shares, groups: pd.Series, probs: Problems) -> dict[str, tuple[float, float]]:
-    out = {}
-    for g, rule in (shares or {}).items():
-        lo, hi = (rule, None) if not isinstance(rule, (tuple, list)) else tuple(rule)
-        lo = 0.0 if lo is None else lo
-        hi = 1.0 if hi is None else hi
-        if g not in set(groups.dropna()):
-            probs.add(
-                f"group {g!r} has no items; groups are {sorted(set(groups.dropna()))}", "shares"
-            )
-        elif not (0 <= lo <= hi <= 1):
-            probs.add(
-                f"expected 0 <= min <= max <= 1 (shares as fractions), got {rule!r}",
-                f"shares[{g!r}]",
-            )
-        else:
-            out[g] = (float(lo), float(hi))
-    return out
-
-
 def _pl_value(cost: np.ndarray, value: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Piecewise-linear value of each row's curve at ``x`` (vectorised ``np.interp``)."""
     n_seg = cost.shape[1] - 1
@@ -102,135 +93,253 @@ def _pl_value(cost: np.ndarray, value: np.ndarray, x: np.ndarray) -> np.ndarray:
     return value[rows, k] + frac * (value[rows, k + 1] - value[rows, k])
 
 
-@dataclass
-class BudgetModel:
-    """A built (not yet solved) budget model and the handles to read it back."""
+# ------------------------------------------------------------------------------ validation
 
-    prob: object
+
+def _is_number(value) -> bool:
+    return (
+        isinstance(value, (int, float, np.integer, np.floating))
+        and not isinstance(value, (bool, np.bool_))
+        and math.isfinite(value)
+    )
+
+
+def _share_rule(rule) -> tuple | None:
+    """``0.4`` -> (0.4, 1.0); ``(None, 0.3)`` -> (0.0, 0.3); anything else -> None."""
+    pair = tuple(rule) if isinstance(rule, (tuple, list)) else (rule, None)
+    if len(pair) != 2 or not all(v is None or _is_number(v) for v in pair):
+        return None
+    lo, hi = pair
+    return (0.0 if lo is None else float(lo), 1.0 if hi is None else float(hi))
+
+
+def _check_shares(shares, groups: pd.Series, probs: Problems) -> dict[str, tuple[float, float]]:
+    if shares is not None and not isinstance(shares, dict):
+        probs.add(f"expected a dict {{group: share}}, got {type(shares).__name__}", "shares")
+        return {}
+    known = sorted(set(groups.dropna()))
+    out = {}
+    for g, rule in (shares or {}).items():
+        pair = _share_rule(rule)
+        if g not in known:
+            probs.add(f"group {g!r} has no items; groups are {known}", "shares")
+        elif pair is None or not (0 <= pair[0] <= pair[1] <= 1):
+            probs.add(
+                f"expected a share or (min, max) with 0 <= min <= max <= 1 (fractions), "
+                f"got {rule!r}",
+                f"shares[{g!r}]",
+            )
+        else:
+            out[g] = pair
+    return out
+
+
+@dataclass(frozen=True)
+class BudgetInputs:
+    """Validated inputs of the budget model."""
+
     items: pd.DataFrame
-    x: list
-    names: dict[str, str]  # constraint name -> readable rule
-    elastic: dict = field(default_factory=dict)  # rule -> slack variable
-    build_seconds: float = 0.0
+    shares: dict
+    granularity: float | None
+    n_segments: int
 
 
-def build_budget_model(
-    items: pd.DataFrame,
-    budget: float | None,
-    shares=None,
-    granularity: float | None = None,
-    n_segments: int = 20,
-    elastic: bool = False,
-    objective: str = "value",
-) -> BudgetModel:
-    """Build the allocation model (``items`` already validated).
+def _prepare(
+    items, budget, shares, granularity, n_segments, solver, time_limit, mip_gap, allow_none=False
+) -> BudgetInputs:
+    probs = Problems(source="items")
+    df = check_items(items, "items", probs=probs)
+    if not (isinstance(n_segments, (int, np.integer)) and not isinstance(n_segments, bool)):
+        probs.add(f"expected a whole number >= 1, got {n_segments!r}", "n_segments")
+    elif n_segments < 1:
+        probs.add(f"expected a whole number >= 1, got {n_segments!r}", "n_segments")
+    if granularity is not None and not (_is_number(granularity) and granularity > 0):
+        probs.add(f"expected a positive amount [yuan] or None, got {granularity!r}", "granularity")
+    if not (budget is None and allow_none) and not (_is_number(budget) and budget >= 0):
+        probs.add(f"expected a budget >= 0 [yuan], got {budget!r}", "budget")
+    check_solve_options(solver, time_limit, mip_gap, probs)
+    rules = _check_shares(shares, df["group"], probs) if "group" in df else {}
+    probs.raise_if_any(DataError)
+    return BudgetInputs(df, rules, float(granularity) if granularity else None, int(n_segments))
 
-    ``budget=None`` drops the budget row; ``objective="spend"`` minimises total
-    spending (used by :func:`minimum_budget`); ``elastic=True`` adds a slack to the
-    budget, every floor and every share rule and minimises their sum [yuan].
-    """
-    import pulp
 
-    t0 = time.perf_counter()
-    n = len(items)
-    ids = items["item"].tolist()
-    cost, value = value_breakpoints(items, n_segments)
+# ---------------------------------------------------------------------------------- build
+
+
+def _model(inp: BudgetInputs, budget, elastic=False, objective="value") -> Model:
+    """The allocation LP/MILP over validated inputs (``budget=None``: no budget row)."""
+    df, g, n_seg = inp.items, inp.granularity, inp.n_segments
+    n, ids = len(df), df["item"].tolist()
+    cost, value = value_breakpoints(df, n_seg)
     width = np.diff(cost, axis=1)
     slope = np.diff(value, axis=1) / np.where(width > 0, width, 1.0)
-    sense = pulp.LpMaximize if objective == "value" and not elastic else pulp.LpMinimize
-    prob = pulp.LpProblem("evaluation_budget", sense)
-    if granularity:
-        y = [prob.add_variable(f"units_{i}", lowBound=0, cat=pulp.LpInteger) for i in range(n)]
-    x = [prob.add_variable(f"x_{i}", lowBound=0) for i in range(n)]
-    seg = [
-        [prob.add_variable(f"seg_{i}_{k}", 0, float(width[i, k])) for k in range(n_segments)]
-        for i in range(n)
-    ]
-    names: dict[str, str] = {}
-    slack: dict[str, object] = {}
-
-    def relax(name: str, rule: str, sign: float, terms: list) -> list:
-        if elastic:
-            slack[rule] = prob.add_variable(f"slack_{name}", lowBound=0)
-            return [*terms, (slack[rule], sign)]
-        return terms
-
-    # elastic weights: giving way on the budget is preferred to dropping a floor or a
-    # share rule, so the explanation names the budget when more money would do
-    weight = {"budget": 1.0}
-
-    cons = {}
-    floors = items["min_cost"].to_numpy(float)
-    caps = items["max_cost"].to_numpy(float)
+    m = Model.new(
+        "evaluation_budget", "max" if objective == "value" else "min", "allocate_budget", elastic
+    )
+    x = m.variables("x", n)
+    seg = [m.variables(f"seg_{i}", n_seg) for i in range(n)]
     for i in range(n):
-        cons[f"def_{i}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression([(x[i], 1.0), *((v, -1.0) for v in seg[i])]),
-            pulp.LpConstraintEQ,
-            rhs=0.0,
-        )
-        if granularity:
-            cons[f"grain_{i}"] = pulp.LpConstraint(
-                pulp.LpAffineExpression([(x[i], 1.0), (y[i], -float(granularity))]),
-                pulp.LpConstraintEQ,
-                rhs=0.0,
-            )
+        for k, v in enumerate(seg[i]):
+            v.upBound = float(width[i, k])
+    units = m.variables("units", n, integer=True) if g else []
+    floors, caps = df["min_cost"].to_numpy(float), df["max_cost"].to_numpy(float)
+    # elastic weights: a yuan of budget weighs 1, a yuan of floor or share rule 100, so
+    # the explanation names the budget whenever more money would do (with a granularity
+    # too, where dropping part of a floor can save a whole step)
+    for i in range(n):
+        m.add(f"def_{i}", [(x[i], 1.0), *((v, -1.0) for v in seg[i])], "==", 0.0)
+        if g:
+            m.add(f"grain_{i}", [(x[i], 1.0), (units[i], -g)], "==", 0.0)
         rule = f"floor of item {ids[i]} ({floors[i]:,.0f} yuan)"
-        names[f"floor_{i}"] = rule
-        cons[f"floor_{i}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(relax(f"floor_{i}", rule, 1.0, [(x[i], 1.0)])),
-            pulp.LpConstraintGE,
-            rhs=float(floors[i]),
+        m.add(
+            f"floor_{i}",
+            [(x[i], 1.0)],
+            ">=",
+            floors[i],
+            rule=rule,
+            relax=(f"floor_{i}", "yuan", 100),
         )
-        names[f"cap_{i}"] = f"cap of item {ids[i]} ({caps[i]:,.0f} yuan)"
-        cons[f"cap_{i}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression([(x[i], 1.0)]), pulp.LpConstraintLE, rhs=float(caps[i])
-        )
+        rule = f"cap of item {ids[i]} ({caps[i]:,.0f} yuan)"
+        m.add(f"cap_{i}", [(x[i], 1.0)], "<=", caps[i], rule=rule)
     if budget is not None:
         rule = f"budget ({budget:,.0f} yuan)"
-        names["budget"] = rule
-        cons["budget"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(relax("budget", rule, -1.0, [(v, 1.0) for v in x])),
-            pulp.LpConstraintLE,
-            rhs=float(budget),
-        )
-    groups = items["group"].to_numpy(object)
-    for k, (g, (lo, hi)) in enumerate(shares.items()):
-        member = (groups == g).astype(float)
-        if lo > 0:
-            rule = f"share of group {g} >= {lo:.0%}"
-            names[f"share_min_{k}"] = rule
-            terms = [(x[i], member[i] - lo) for i in range(n) if member[i] - lo != 0]
-            cons[f"share_min_{k}"] = pulp.LpConstraint(
-                pulp.LpAffineExpression(relax(f"share_min_{k}", rule, 1.0, terms)),
-                pulp.LpConstraintGE,
-                rhs=0.0,
-            )
-        if hi < 1:
-            rule = f"share of group {g} <= {hi:.0%}"
-            names[f"share_max_{k}"] = rule
-            terms = [(x[i], member[i] - hi) for i in range(n) if member[i] - hi != 0]
-            cons[f"share_max_{k}"] = pulp.LpConstraint(
-                pulp.LpAffineExpression(relax(f"share_max_{k}", rule, -1.0, terms)),
-                pulp.LpConstraintLE,
-                rhs=0.0,
-            )
-    prob.extend(cons)
-    if elastic:
-        prob.setObjective(
-            pulp.LpAffineExpression(
-                (v, weight["budget"] if r.startswith("budget") else 2.0) for r, v in slack.items()
-            )
-        )
-    elif objective == "spend":
-        prob.setObjective(pulp.lpSum(x))
+        m.add("budget", [(v, 1.0) for v in x], "<=", budget, rule=rule, relax=("budget", "yuan", 1))
+    groups = df["group"].to_numpy(object)
+    for k, (grp, (lo, hi)) in enumerate(inp.shares.items()):
+        member = (groups == grp).astype(float)
+        for bound, sense, name in ((lo, ">=", "min"), (hi, "<=", "max")):
+            if (name == "min" and bound <= 0) or (name == "max" and bound >= 1):
+                continue
+            rule = f"share of group {grp} {sense} {bound:.0%}"
+            terms = [(x[i], member[i] - bound) for i in range(n) if member[i] != bound]
+            key = f"share_{name}_{k}"
+            m.add(key, terms, sense, 0.0, rule=rule, relax=(key, "yuan", 100))
+    if objective == "spend":
+        m.objective((v, 1.0) for v in x)
     else:
         flat = [v for row in seg for v in row]
-        prob.setObjective(pulp.LpAffineExpression(zip(flat, slope.ravel().tolist())))
-    return BudgetModel(prob, items, x, names, slack, time.perf_counter() - t0)
+        m.objective(zip(flat, slope.ravel().tolist()))
+    m.handles["x"] = x
+    m.data.update(inputs=inp, budget=budget)
+    return m.done()
+
+
+def build_budget(
+    items: pd.DataFrame, budget=550_000, *, elastic=False, objective="value", **options
+) -> Model:
+    """Build (validate, not solve) the allocation model of :func:`allocate_budget`.
+
+    Parameters
+    ----------
+    items, budget
+        As for :func:`allocate_budget`; ``budget=None`` drops the budget row.
+    elastic : bool
+        Give the budget, every floor and every share rule a slack and minimise their
+        weighted sum [yuan] (a yuan of budget weighs 1, of a floor or share rule 100).
+    objective : {"value", "spend"}
+        Maximise the value examined, or minimise the total spent (the minimum budget).
+    **options
+        ``shares``, ``granularity``, ``n_segments`` as for :func:`allocate_budget`.
+
+    Returns
+    -------
+    kmmodel.allocation.fitting.Model
+        ``handles["x"]`` are the allocations [yuan]; solve with
+        :func:`kmmodel.allocation.fitting.solve`.
+    """
+    if objective not in ("value", "spend"):
+        raise DataError(f"expected 'value' or 'spend', got {objective!r}", source="objective")
+    known = {"shares": None, "granularity": None, "n_segments": 20}
+    if set(options) - set(known):
+        raise DataError(f"unknown option(s) {sorted(set(options) - set(known))}", "build_budget")
+    o = known | options
+    inp = _prepare(items, budget, *o.values(), "highs", None, 0.0, allow_none=True)
+    return _model(inp, budget, elastic, objective)
+
+
+# -------------------------------------------------------------------------------- explain
+
+
+def _grain_conflicts(inp: BudgetInputs) -> list[str]:
+    """Items with no multiple of the granularity between floor and cap (no solver needed)."""
+    g = inp.granularity
+    if not g:
+        return []
+    df = inp.items
+    lo, hi = df["min_cost"].to_numpy(float), df["max_cost"].to_numpy(float)
+    bad = np.ceil(lo / g - 1e-9) * g > hi + 1e-6
+    if not bad.any():
+        return []
+    which = ", ".join(
+        f"{i} ({a:,.0f}-{b:,.0f} yuan)" for i, a, b in zip(df["item"][bad], lo[bad], hi[bad])
+    )
+    fits = float(np.min(hi - lo))
+    return [
+        f"granularity ({g:,.0f} yuan) has no multiple between the floor and the cap of "
+        f"{bad.sum()} of {len(df)} items: {which}; any granularity up to {fits:,.0f} yuan "
+        f"(the narrowest floor-to-cap range) fits every item"
+    ]
+
+
+def _budget_detail(inp: BudgetInputs):
+    df, g = inp.items, inp.granularity
+    floors = float(df["min_cost"].sum())
+    rounded = float((np.ceil(df["min_cost"].to_numpy(float) / g - 1e-9) * g).sum()) if g else floors
+
+    def detail(need: float) -> str:
+        parts = [f"the floors of the {len(df)} items need {floors:,.0f} yuan"]
+        if rounded > floors + 0.5:
+            parts.append(
+                f"whole multiples of the granularity ({g:,.0f} yuan) {rounded - floors:,.0f} "
+                "yuan more"
+            )
+        if need > rounded + 0.5:
+            parts.append(f"the share rules {need - rounded:,.0f} yuan more")
+        return ", ".join(parts)
+
+    return detail
+
+
+def _solve(
+    inp, budget, solver, time_limit, mip_gap, headline, objective="value"
+) -> tuple[Model, Solution]:
+    grain = _grain_conflicts(inp)
+    if grain:
+        raise InfeasibleError([headline, *grain], source="allocate_budget")
+    return solve_or_explain(
+        lambda elastic: _model(inp, budget, elastic, objective),
+        headline=headline,
+        solver=solver,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        budget=budget,
+        cheapest=lambda: _model(inp, None, objective="spend"),
+        budget_detail=_budget_detail(inp),
+    )
+
+
+def minimum_budget(
+    items, shares=None, granularity=None, solver="highs", mip_gap=DEFAULT_MIP_GAP
+) -> float:
+    """Smallest budget [yuan] under which the floors, caps and share rules can all hold.
+
+    Raises
+    ------
+    InfeasibleError
+        When no budget helps (share rules conflict with floors or caps, or a
+        granularity no item's floor-to-cap range can meet).
+    """
+    inp = _prepare(items, None, shares, granularity, 1, solver, None, mip_gap, allow_none=True)
+    headline = "no budget is enough for the floors, caps and share rules"
+    _, sol = _solve(inp, None, solver, None, mip_gap, headline, objective="spend")
+    return float(sol.objective)
+
+
+# ----------------------------------------------------------------------------------- result
 
 
 @dataclass
-class BudgetResult:
+class BudgetResult(OptimResult):
     """Result of :func:`allocate_budget`.
 
     Attributes
@@ -239,103 +348,108 @@ class BudgetResult:
         One row per item: ``item``, ``name_zh``, ``group``, ``min_cost``, ``max_cost``,
         ``allocation`` [yuan], ``share`` [share 0-1 of the spent total], ``value``
         [yuan of at-risk funds examined], ``marginal_per_10k`` [value of the next
-        10,000 yuan to this item], ``at`` (``floor`` / ``cap`` / empty).
+        10,000 yuan to this item alone, from its curve], ``at`` (``floor`` / ``cap`` /
+        empty).
     objective : float
         Total value [yuan of at-risk funds examined].
     status : str
         Solver status (``optimal`` …).
-    shadow_price : float
-        Value of one more 10,000 yuan of budget [yuan per 10,000 yuan].
-    shadow_price_method : str
-        ``"dual"`` (LP dual of the budget row) or ``"finite difference"`` (MILP: re-solved
-        with 10,000 yuan more).
+    mip_gap : float
+        Relative MIP gap reached (with a ``granularity``) [share 0-1]; NaN for the LP.
+    marginal_value_per_yuan : float
+        LP dual of the budget row: value examined per extra yuan of budget [yuan per
+        yuan], valid only until the next breakpoint of the value curves; NaN for the MILP
+        (a MILP has no dual).
+    gain_next_10k : float
+        Value gained by the next 10,000 yuan of budget, found by re-solving with
+        ``budget + 10,000`` [yuan of at-risk funds examined]. Below 10,000 x the dual when
+        the extra money crosses a breakpoint (the curves are concave).
     budget, spent : float
         The budget and what the allocation spends [yuan].
     log : str
         Solver log.
     """
 
-    table: pd.DataFrame
-    objective: float
-    status: str
-    shadow_price: float
-    shadow_price_method: str
+    marginal_value_per_yuan: float
+    gain_next_10k: float
     budget: float
     spent: float
-    log: str
-    build_seconds: float
-    solve_seconds: float
     options: dict = field(default_factory=dict, repr=False)
     items: pd.DataFrame = field(default=None, repr=False)
+
+    @property
+    def shadow_price(self) -> float:
+        """Deprecated: use :attr:`marginal_value_per_yuan` (x 10,000) or :attr:`gain_next_10k`.
+
+        The old value: the LP dual x 10,000 (a finite difference for the MILP).
+        """
+        warnings.warn(
+            "BudgetResult.shadow_price is deprecated: it was the LP dual x 10,000, not the "
+            "value of the next 10,000 yuan; use .marginal_value_per_yuan (the dual, per "
+            "yuan) or .gain_next_10k (re-solved with 10,000 yuan more)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        if math.isnan(self.marginal_value_per_yuan):
+            return self.gain_next_10k
+        return self.marginal_value_per_yuan * PER
+
+    def summary(self) -> str:
+        """One line: status, spending, value, marginal value (dual) and re-solved gain."""
+        dual = (
+            ""
+            if math.isnan(self.marginal_value_per_yuan)
+            else f"; marginal value {self.marginal_value_per_yuan:,.2f} yuan per yuan (LP dual)"
+        )
+        return (
+            f"status {self.status}; spent {self.spent:,.0f} of {self.budget:,.0f} yuan; value "
+            f"{self.objective:,.0f} yuan{dual}; the next 10,000 yuan gains "
+            f"{self.gain_next_10k:,.0f} yuan (re-solved){self._gap_text()}"
+        )
+
+    def plot(self, ax=None):
+        """Each item's allocation between its floor and cap (:func:`plots.plot_allocation`)."""
+        from kmmodel.allocation.plots import plot_allocation
+
+        return plot_allocation(self, ax=ax)
 
     def sweep(self, budgets=None) -> pd.DataFrame:
         """The budget curve for the same items and rules (see :func:`budget_sweep`)."""
         return budget_sweep(self.items, budgets, **self.options)
 
 
-def _prepare(items, shares, granularity, n_segments, source):
-    probs = Problems(source=source)
-    df = check_items(items, source, probs=probs)
-    if not (isinstance(n_segments, (int, np.integer)) and n_segments >= 1):
-        probs.add(f"expected a whole number >= 1, got {n_segments!r}", "n_segments")
-    if granularity is not None and not (np.isfinite(granularity) and granularity > 0):
-        probs.add(f"expected a positive amount [yuan], got {granularity!r}", "granularity")
-    rules = _check_shares(shares, df["group"], probs) if "group" in df else {}
-    probs.raise_if_any(DataError)
-    return df, rules
-
-
-def minimum_budget(items, shares=None, granularity=None, solver="highs") -> float:
-    """Smallest budget [yuan] under which the floors, caps and share rules can all hold.
-
-    Raises
-    ------
-    InfeasibleError
-        When no budget helps (share rules conflict with floors or caps).
-    """
-    df, rules = _prepare(items, shares, granularity, 1, "items")
-    m = build_budget_model(df, None, rules, granularity, 1, objective="spend")
-    info = solve(m.prob, solver)
-    if info.status not in ("optimal", "feasible"):
-        raise InfeasibleError(
-            _explain(df, None, rules, granularity, solver), source="allocate_budget"
-        )
-    return float(info.objective)
-
-
-def _explain(df, budget, rules, granularity, solver) -> list[str]:
-    """Elastic re-solve: which rules must give, and by how much [yuan]."""
-    m = build_budget_model(df, budget, rules, granularity, 1, elastic=True)
-    info = solve(m.prob, solver)
-    lines = []
-    if info.status in ("optimal", "feasible"):
-        for rule, var in m.elastic.items():
-            amount = var.varValue or 0.0
-            if amount > 0.5:
-                lines.append(f"{rule} must give way by {amount:,.0f} yuan")
-    if budget is not None:
-        try:
-            need = minimum_budget(df, {g: r for g, r in rules.items()}, granularity, solver)
-        except InfeasibleError as exc:
-            lines.append("no budget is enough: " + "; ".join(str(p) for p in exc.problems))
-        else:
-            floors = df["min_cost"].sum()
-            lines.append(
-                f"the minimum feasible budget is {need:,.0f} yuan: the floors of the "
-                f"{len(df)} items need {floors:,.0f} yuan"
-                + (
-                    f" and the share rules {need - floors:,.0f} yuan more"
-                    if need > floors + 0.5
-                    else ""
-                )
-            )
-    return lines or ["the rules conflict (elastic re-solve found no single rule to relax)"]
-
-
-def _solve_once(df, budget, rules, granularity, n_segments, solver, time_limit):
-    m = build_budget_model(df, budget, rules, granularity, n_segments)
-    info = solve(m.prob, solver, time_limit, build_seconds=m.build_seconds)
-    return m, info
+def _read(m: Model, sol: Solution, budget, gain: float) -> BudgetResult:
+    inp: BudgetInputs = m.data["inputs"]
+    df, g, n_seg = inp.items, inp.granularity, inp.n_segments
+    alloc = values(m.handles["x"])
+    # clean solver noise: exact multiples of the granularity, else whole fen (0.01 yuan)
+    alloc = np.round(alloc / g) * g if g else np.round(alloc, 2)
+    cost, value = value_breakpoints(df, n_seg)
+    val = _pl_value(cost, value, alloc)
+    val_next = _pl_value(cost, value, np.minimum(alloc + PER, df["max_cost"].to_numpy(float)))
+    spent = float(alloc.sum())
+    tol = 0.5
+    at = np.where(
+        alloc <= df["min_cost"].to_numpy() + tol,
+        "floor",
+        np.where(alloc >= df["max_cost"].to_numpy() - tol, "cap", ""),
+    )
+    table = df[["item", "name_zh", "group", "min_cost", "max_cost"]].assign(
+        allocation=alloc,
+        share=alloc / spent if spent > 0 else np.zeros(len(df)),
+        value=val,
+        marginal_per_10k=val_next - val,
+        at=at,
+    )
+    dual = float("nan") if sol.is_mip else max(sol.duals.get("budget", 0.0), 0.0) + 0.0
+    return BudgetResult(
+        **{**solution_fields(sol), "objective": float(val.sum())},
+        table=table,
+        marginal_value_per_yuan=dual,
+        gain_next_10k=gain,
+        budget=float(budget),
+        spent=spent,
+    )
 
 
 def allocate_budget(
@@ -346,6 +460,7 @@ def allocate_budget(
     n_segments: int = 20,
     solver: str = "highs",
     time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
 ) -> BudgetResult:
     """Split an evaluation budget across expenditure items to maximise the value examined.
 
@@ -372,12 +487,17 @@ def allocate_budget(
         HiGHS (default) or CBC.
     time_limit : float, optional
         Solver wall-time limit [s].
+    mip_gap : float, default 1e-9
+        Relative MIP gap at which the MILP may stop [share 0-1] (HiGHS' own default,
+        1e-4, can leave thousands of yuan on the table); the gap reached is
+        ``result.mip_gap``.
 
     Returns
     -------
     BudgetResult
-        ``.table``, ``.objective``, ``.status``, ``.shadow_price`` (per 10,000 yuan),
-        ``.log``; ``.sweep(budgets)`` gives the budget curve.
+        ``.table``, ``.objective``, ``.status``, ``.mip_gap``,
+        ``.marginal_value_per_yuan`` (LP dual), ``.gain_next_10k`` (re-solved),
+        ``.summary()``, ``.plot()``, ``.log``; ``.sweep(budgets)`` gives the budget curve.
 
     Raises
     ------
@@ -385,80 +505,25 @@ def allocate_budget(
         Bad items (duplicate ids, negative or missing costs, floor above cap …) or options.
     InfeasibleError
         The floors and share rules cannot hold within the budget; the message gives the
-        rules that must give way (elastic re-solve) and the minimum feasible budget.
+        rules that must give way (elastic re-solve) and the minimum feasible budget, or
+        names the granularity when no multiple of it fits an item's floor and cap.
     """
-    df, rules = _prepare(items, shares, granularity, n_segments, "items")
-    if not (np.isfinite(budget) and budget >= 0):
-        raise DataError(f"expected a budget >= 0 [yuan], got {budget!r}", source="allocate_budget")
-    m, info = _solve_once(df, budget, rules, granularity, n_segments, solver, time_limit)
-    if info.status == "infeasible":
-        raise InfeasibleError(
-            [f"no allocation of {budget:,.0f} yuan satisfies the rules"]
-            + _explain(df, budget, rules, granularity, solver),
-            source="allocate_budget",
-        )
-    if info.status not in ("optimal", "feasible"):
-        raise InfeasibleError(
-            f"solver stopped with status '{info.status}' (time limit {time_limit} s)",
-            source="allocate_budget",
-        )
-    alloc = np.array([v.varValue or 0.0 for v in m.x])
-    # clean solver noise: exact multiples of the granularity, else whole fen (0.01 yuan)
-    alloc = np.round(alloc / granularity) * granularity if granularity else np.round(alloc, 2)
-    if granularity:
-        m2, info2 = _solve_once(
-            df, budget + PER, rules, granularity, n_segments, solver, time_limit
-        )
-        shadow = (info2.objective - info.objective) if info2.status == "optimal" else float("nan")
-        method = "finite difference"
-    else:
-        shadow = -m.prob.get_constraint_by_name("budget").pi * PER
-        shadow = max(shadow, 0.0) + 0.0
-        method = "dual"
-    cost, value = value_breakpoints(df, n_segments)
-    val = _pl_value(cost, value, alloc)
-    val_next = _pl_value(cost, value, np.minimum(alloc + PER, df["max_cost"].to_numpy(float)))
-    spent = float(alloc.sum())
-    tol = 0.5
-    at = np.where(
-        alloc <= df["min_cost"].to_numpy() + tol,
-        "floor",
-        np.where(alloc >= df["max_cost"].to_numpy() - tol, "cap", ""),
-    )
-    table = pd.DataFrame(
-        {
-            "item": df["item"],
-            "name_zh": df["name_zh"],
-            "group": df["group"],
-            "min_cost": df["min_cost"],
-            "max_cost": df["max_cost"],
-            "allocation": alloc,
-            "share": alloc / spent if spent > 0 else np.zeros(len(df)),
-            "value": val,
-            "marginal_per_10k": val_next - val,
-            "at": at,
-        }
-    )
-    return BudgetResult(
-        table=table,
-        objective=float(val.sum()),
-        status=info.status,
-        shadow_price=float(shadow),
-        shadow_price_method=method,
-        budget=float(budget),
-        spent=spent,
-        log=info.log,
-        build_seconds=info.build_seconds,
-        solve_seconds=info.solve_seconds,
-        options={
-            "shares": shares,
-            "granularity": granularity,
-            "n_segments": n_segments,
-            "solver": solver,
-            "time_limit": time_limit,
-        },
-        items=df,
-    )
+    inp = _prepare(items, budget, shares, granularity, n_segments, solver, time_limit, mip_gap)
+    headline = f"no allocation of {budget:,.0f} yuan satisfies the rules"
+    m, sol = _solve(inp, budget, solver, time_limit, mip_gap, headline)
+    more = solve(_model(inp, budget + PER), solver, time_limit, mip_gap)
+    gain = more.objective - sol.objective if more.ok and sol.status == "optimal" else math.nan
+    res = _read(m, sol, budget, max(gain, 0.0) + 0.0 if not math.isnan(gain) else gain)
+    res.options = {
+        "shares": shares,
+        "granularity": granularity,
+        "n_segments": n_segments,
+        "solver": solver,
+        "time_limit": time_limit,
+        "mip_gap": mip_gap,
+    }
+    res.items = inp.items
+    return res
 
 
 def budget_sweep(items: pd.DataFrame, budgets=None, **options) -> pd.DataFrame:
@@ -477,33 +542,19 @@ def budget_sweep(items: pd.DataFrame, budgets=None, **options) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``budget``, ``status`` (``optimal`` or ``infeasible``), ``objective`` [yuan of
-        at-risk funds examined; NaN when infeasible], ``spent`` [yuan], ``shadow_price``
-        [per 10,000 yuan], one row per budget in the given order.
+        at-risk funds examined; NaN when infeasible], ``spent`` [yuan],
+        ``marginal_value_per_yuan`` [yuan per yuan, LP dual] and ``gain_next_10k``
+        [yuan, re-solved], one row per budget in the given order.
     """
     if budgets is None:
         budgets = np.arange(300_000, 800_001, 25_000)
+    cols = ["budget", "status", "objective", "spent", "marginal_value_per_yuan", "gain_next_10k"]
     rows = []
     for b in np.asarray(budgets, dtype=float):
         try:
             r = allocate_budget(items, float(b), **options)
         except InfeasibleError:
-            rows.append(
-                {
-                    "budget": b,
-                    "status": "infeasible",
-                    "objective": np.nan,
-                    "spent": np.nan,
-                    "shadow_price": np.nan,
-                }
-            )
+            rows.append(dict.fromkeys(cols, np.nan) | {"budget": b, "status": "infeasible"})
             continue
-        rows.append(
-            {
-                "budget": b,
-                "status": r.status,
-                "objective": r.objective,
-                "spent": r.spent,
-                "shadow_price": r.shadow_price,
-            }
-        )
-    return pd.DataFrame(rows, columns=["budget", "status", "objective", "spent", "shadow_price"])
+        rows.append({c: b if c == "budget" else getattr(r, c) for c in cols})
+    return pd.DataFrame(rows, columns=cols)

@@ -41,35 +41,43 @@ their first item), and without a fixed ``n_packages`` used slots come first. Wit
 
 References
 ----------
-Ross, G. T. and Soland, R. M. (1975). A branch and bound algorithm for the
-generalized assignment problem. Mathematical Programming 8, 91-103.
 Margot, F. (2010). Symmetry in integer linear programming. In 50 Years of Integer
 Programming 1958-2008, Springer, 647-686 (ordering constraints on identical slots).
-Ministry of Finance of the PRC (2021). 第三方机构预算绩效评价业务监督管理暂行办法
-(财监〔2021〕4号): independence and qualification of third-party evaluators.
+The GAP (Ross and Soland 1975) and the independence and qualification rules
+(财监〔2021〕4号) as cited in :mod:`kmmodel.allocation.packages`.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from kmmodel.allocation.fitting import DEFAULT_MIP_GAP, Model, Solution, solve_or_explain, values
 from kmmodel.allocation.inputs import check_agencies, check_bids, check_items
 from kmmodel.allocation.packages import (
-    OBJECTIVES,
+    NO_SOLVE,
     AwardResult,
+    add_agency_rules,
+    add_budget,
     award_fields,
     bid_eligibility,
-    seed_deadlines,
-    slack_amount,
+    check_award_options,
+    check_whole,
+    deadlines,
+    no_candidate,
 )
-from kmmodel.allocation.solver import solve
 from kmmodel.errors import DataError, InfeasibleError, Problems
 
-__all__ = ["FormationResult", "compare_packagings", "form_packages", "split_package_bids"]
+__all__ = [
+    "FormationOptions",
+    "FormationResult",
+    "build_formation",
+    "compare_packagings",
+    "form_packages",
+    "split_package_bids",
+]
 
 
 @dataclass
@@ -130,57 +138,58 @@ def split_package_bids(items: pd.DataFrame, bids: pd.DataFrame) -> pd.DataFrame:
     return m[cols].sort_values(["item", "agency"], ignore_index=True)
 
 
-def _validate(
-    items,
-    agencies,
-    item_bids,
-    budget,
-    objective,
-    quality_floor,
-    max_packages,
-    n_packages,
-    min_items,
-    max_items,
-    volume_discount,
-    fixed,
-):
+@dataclass(frozen=True)
+class FormationOptions:
+    """The packaging rules of :func:`form_packages` (validated)."""
+
+    budget: float | None = 550_000
+    objective: str = "value"
+    max_packages: int | None = 2
+    n_packages: int | None = None
+    min_items: int = 1
+    max_items: int | None = None
+    discount: float = 0.0
+    fixed: bool = False
+
+
+def _validate(items, agencies, item_bids, opts: FormationOptions, solve_opts, eligibility):
+    """Validated items, agencies and item bids; every option problem listed at once.
+
+    ``eligibility`` = (quality_floor, commissioner, plan, report)."""
     probs = Problems(source="form_packages")
-    if isinstance(items, pd.DataFrame) and "package" not in items.columns and not fixed:
+    quality_floor, commissioner, plan, report = eligibility
+    kw = {"commissioner": commissioner, "months": (plan, report)}
+    check_award_options(
+        probs, opts.budget, opts.objective, quality_floor, opts.max_packages, *solve_opts, **kw
+    )
+    if not isinstance(opts.fixed, (bool, np.bool_)):
+        probs.add(f"expected True or False, got {opts.fixed!r}", "fixed")
+    ok_n = check_whole(opts.n_packages, "n_packages", 1, probs)
+    ok_lo = check_whole(opts.min_items, "min_items", 1, probs, allow_none=False)
+    ok_hi = check_whole(opts.max_items, "max_items", 1, probs)
+    if ok_lo and ok_hi and opts.max_items is not None and opts.max_items < opts.min_items:
+        probs.add(
+            f"max_items ({opts.max_items}) is below min_items ({opts.min_items})", "max_items"
+        )
+    d = opts.discount
+    if not (isinstance(d, (int, float, np.integer, np.floating)) and np.isfinite(d) and d >= 0):
+        probs.add(f"expected >= 0 yuan per extra item, got {d!r}", "volume_discount")
+        d = 0.0
+    probs.raise_if_any(DataError)
+    if isinstance(items, pd.DataFrame) and "package" not in items.columns and not opts.fixed:
         items = items.assign(package=items.get("item"))
     it = check_items(items, "items", for_packages=True)
     ag = check_agencies(agencies, "agencies")
     bd = check_bids(item_bids, "item_bids", agencies=ag, packages=set(it["item"]), key="item")
-    if objective not in OBJECTIVES:
-        probs.add(f"expected one of {OBJECTIVES}, got {objective!r}", "objective")
-    if budget is not None and not (np.isfinite(budget) and budget >= 0):
-        probs.add(f"expected a budget >= 0 [yuan], got {budget!r}", "budget")
-    if not (0 <= quality_floor <= 100):
-        probs.add(f"expected 0-100 points, got {quality_floor!r}", "quality_floor")
-
-    def whole(value, name, low, allow_none=True):
-        if value is None and allow_none:
-            return True
-        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
-        if not ok:
-            probs.add(f"expected a whole number >= {low}, got {value!r}", name)
-        return ok
-
-    whole(max_packages, "max_packages", 1)
-    ok_n = whole(n_packages, "n_packages", 1)
-    ok_lo = whole(min_items, "min_items", 1, allow_none=False)
-    ok_hi = whole(max_items, "max_items", 1)
-    if ok_lo and ok_hi and max_items is not None and max_items < min_items:
-        probs.add(f"max_items ({max_items}) is below min_items ({min_items})", "max_items")
-    if ok_n and n_packages is not None and n_packages > len(it):
+    if ok_n and opts.n_packages is not None and opts.n_packages > len(it):
         probs.add(
-            f"expected at most {len(it)} packages (one per item), got {n_packages}", "n_packages"
+            f"expected at most {len(it)} packages (one per item), got {opts.n_packages}",
+            "n_packages",
         )
-    if not (np.isfinite(volume_discount) and volume_discount >= 0):
-        probs.add(f"expected >= 0 yuan per extra item, got {volume_discount!r}", "volume_discount")
-    elif volume_discount > 0 and volume_discount >= bd["price"].min():
+    if d > 0 and d >= bd["price"].min():
         probs.add(
             f"expected a discount below the lowest item price ({bd['price'].min():,.0f} yuan), "
-            f"got {volume_discount:,.0f}",
+            f"got {d:,.0f}",
             "volume_discount",
         )
     probs.raise_if_any(DataError)
@@ -202,20 +211,6 @@ def _eligibility(it, ag, bd, commissioner, quality_floor, plan_deadline, report_
     b = b.rename(columns={"package": "item", "reserve": "max_cost"})
     b["reasons"] = b["reasons"].str.replace("package needs", "item needs", regex=False)
     return b
-
-
-def _no_candidate(b: pd.DataFrame, it: pd.DataFrame) -> list[str]:
-    ok = b.groupby("item")["eligible"].any().reindex(it["item"], fill_value=False)
-    names = it.set_index("item")["name_zh"]
-    lines = []
-    for item in ok.index[~ok.to_numpy()]:
-        ib = b[b["item"] == item]
-        why = "; ".join(f"{a}: {r}" for a, r in zip(ib["agency"], ib["reasons"])) or "no bids"
-        lines.append(
-            f"item {item} ({names[item]}) has no qualified, independent agency with capacity "
-            f"and an on-time bid — {why}"
-        )
-    return lines
 
 
 def _no_common_agency(b: pd.DataFrame, it: pd.DataFrame) -> list[str]:
@@ -252,163 +247,157 @@ def _slots(it, cand, fixed, n_packages, min_items):
     return x, [f"F{k + 1}" for k in range(n_slots)]
 
 
-def _build(
-    x,
-    it,
-    slot_names,
-    *,
-    budget,
-    objective,
-    max_packages,
-    n_packages,
-    min_items,
-    max_items,
-    discount,
-    fixed,
-    elastic=False,
-    min_price=False,
-):
-    """The formation MILP over candidate rows ``x`` (item bid x slot)."""
-    import pulp
+def _size_conflicts(n_items: int, opts: FormationOptions) -> list[str]:
+    """Package sizes that cannot hold exactly ``n_items`` items (no solver needed)."""
+    if opts.fixed:
+        return []
+    lo = opts.min_items
+    hi = opts.max_items if opts.max_items is not None else n_items
+    k = opts.n_packages
+    if k is not None and not (k * lo <= n_items <= k * hi):
+        return [f"{k} package(s) of {lo}-{hi} items cannot hold exactly {n_items} items"]
+    if k is None and (n_items // lo) * hi < n_items:
+        return [f"packages of {lo}-{hi} items cannot hold exactly {n_items} items"]
+    return []
 
-    t0 = time.perf_counter()
-    sense = pulp.LpMinimize if (elastic or min_price or objective == "price") else pulp.LpMaximize
-    prob = pulp.LpProblem("package_formation", sense)
-    xv = [prob.add_variable(f"x_{k}", cat=pulp.LpBinary) for k in range(len(x))]
+
+def _formation_model(x, it, slot_names, opts: FormationOptions, elastic=False) -> Model:
+    """The formation MILP over candidate rows ``x`` (item bid x slot)."""
+    m = Model.new(
+        "package_formation",
+        "min" if opts.objective == "price" else "max",
+        "form_packages",
+        elastic,
+    )
+    xv = m.variables("x", len(x), integer=True, up=1)
     ykeys = x[["slot", "agency"]].drop_duplicates().sort_values(["slot", "agency"])
     ykeys = ykeys.reset_index(drop=True)
-    yv = [prob.add_variable(f"y_{k}", cat=pulp.LpBinary) for k in range(len(ykeys))]
+    yv = m.variables("y", len(ykeys), integer=True, up=1)
     yid = pd.Series(np.arange(len(ykeys)), index=pd.MultiIndex.from_frame(ykeys))
-    price = x["price"].to_numpy(float)
-    effort = x["effort_pm"].to_numpy(float)
-    sizes = it.groupby("package").size() if fixed else None
-    slack, rules, cons = {}, {}, {}
-
-    def relax(name, rule, sign, weight, terms):
-        """Add the rule's elastic slack (one variable per rule name) when re-solving."""
-        if not elastic:
-            return terms
-        if name not in slack:
-            slack[name] = (prob.add_variable(f"slack_{name}", lowBound=0), weight)
-            rules[name] = rule
-        return [*terms, (slack[name][0], sign)]
-
-    def add(name, terms, op, rhs):
-        cons[name] = pulp.LpConstraint(pulp.LpAffineExpression(terms), op, rhs=float(rhs))
-
-    for k, (item, rows) in enumerate(x.groupby("item", sort=False).indices.items()):
-        terms = relax(
+    for k, (item, idx) in enumerate(x.groupby("item", sort=False).indices.items()):
+        rule = f"item {item} in exactly one package"
+        m.add(
             f"cover_{k}",
-            f"item {item} is left out of every package",
-            1.0,
-            1000.0,
-            [(xv[r], 1.0) for r in rows],
+            [(xv[r], 1.0) for r in idx],
+            "==",
+            1,
+            rule=rule,
+            relax=(f"cover_{k}", "item(s)", 1000),
         )
-        add(f"cover_{k}", terms, pulp.LpConstraintEQ, 1)
-    for (slot, agency), rows in x.groupby(["slot", "agency"], sort=True).indices.items():
-        j = int(yid[(slot, agency)])
-        y = yv[j]
-        xs = [(xv[r], 1.0) for r in rows]
-        tag = str(j)
-        if fixed:
-            n = int(sizes[slot_names[slot]])
-            add(f"whole_{tag}", [*xs, (y, -float(n))], pulp.LpConstraintEQ, 0)
-            continue
-        # items follow their package's agency: x <= y (tight; not relaxed)
-        for r in rows:
-            add(f"link_{r}", [(xv[r], 1.0), (y, -1.0)], pulp.LpConstraintLE, 0)
-        lo = relax(
-            "min_size",
-            f"at least {min_items} items per package",
-            1.0,
-            10.0,
-            [*xs, (y, -float(min_items))],
-        )
-        add(f"min_{tag}", lo, pulp.LpConstraintGE, 0)
-        hi_n = max_items if max_items is not None else len(it)
-        hi = relax(
-            "max_size", f"at most {hi_n} items per package", -1.0, 10.0, [*xs, (y, -float(hi_n))]
-        )
-        add(f"max_{tag}", hi, pulp.LpConstraintLE, 0)
-    slot_rows = ykeys.groupby("slot", sort=True).indices
-    exact = fixed or n_packages is not None
-    for slot, rows in slot_rows.items():
-        ys = [(yv[r], 1.0) for r in rows]
-        if exact:
-            terms = relax(f"used_{slot}", f"package {slot_names[slot]} awarded", 1.0, 1000.0, ys)
-            add(f"one_{slot}", terms, pulp.LpConstraintEQ, 1)
-        else:
-            add(f"one_{slot}", ys, pulp.LpConstraintLE, 1)
-            if slot + 1 in slot_rows:  # used slots first (symmetry)
-                nxt = [(yv[r], -1.0) for r in slot_rows[slot + 1]]
-                add(f"order_{slot}", ys + nxt, pulp.LpConstraintGE, 0)
-    caps = x.groupby("agency", sort=True)["capacity_pm"].first()
+    _package_rows(m, x, xv, yv, yid, it, slot_names, opts)
     y_by_agency = ykeys.groupby("agency", sort=True).indices
-    for k, (agency, rows) in enumerate(x.groupby("agency", sort=True).indices.items()):
-        cap = float(caps[agency])
-        terms = relax(
-            f"cap_{k}",
-            f"capacity of agency {agency} ({cap:g} person-months)",
-            -1.0,
-            1.0,
-            [(xv[r], float(effort[r])) for r in rows],
-        )
-        add(f"cap_{k}", terms, pulp.LpConstraintLE, cap)
-        if max_packages is not None:
-            terms = relax(
-                f"count_{k}",
-                f"at most {max_packages} package(s) for agency {agency}",
-                -1.0,
-                1.0,
-                [(yv[r], 1.0) for r in y_by_agency[agency]],
-            )
-            add(f"count_{k}", terms, pulp.LpConstraintLE, max_packages)
-    cost = list(zip(xv, (price - discount).tolist())) + [(y, float(discount)) for y in yv]
-    if budget is not None and not min_price:
-        terms = relax("budget", f"budget ({budget:,.0f} yuan)", -1.0, 1e-4, cost)
-        add("budget", terms, pulp.LpConstraintLE, budget)
-    prob.extend(cons)
-    if elastic:
-        prob.setObjective(pulp.LpAffineExpression((v, w) for v, w in slack.values()))
-    elif min_price or objective == "price":
-        prob.setObjective(pulp.LpAffineExpression(cost))
+    counted = {a: [yv[r] for r in idx] for a, idx in y_by_agency.items()}
+    add_agency_rules(m, x, xv, counted, opts.max_packages)
+    price, d = x["price"].to_numpy(float), float(opts.discount)
+    cost = list(zip(xv, (price - d).tolist())) + [(y, d) for y in yv]
+    add_budget(m, cost, opts.budget)
+    if opts.objective == "price":
+        m.objective(cost)
     else:
         gain = x["quality"].to_numpy(float) / 100.0 * x["max_cost"].to_numpy(float)
-        net = list(zip(xv, (gain - price + discount).tolist()))
-        prob.setObjective(pulp.LpAffineExpression(net + [(y, -float(discount)) for y in yv]))
-    return prob, xv, slack, rules, time.perf_counter() - t0
+        net = list(zip(xv, (gain - price + d).tolist()))
+        m.objective(net + [(y, -d) for y in yv])
+    m.handles.update(x=xv, y=yv)
+    return m.done()
 
 
-def _explain(x, it, slot_names, solver, time_limit, **kw) -> list[str]:
-    prob, _, slack, rules, _ = _build(x, it, slot_names, elastic=True, **kw)
-    info = solve(prob, solver, time_limit)
-    lines = []
-    if info.status in ("optimal", "feasible"):
-        for name, (var, _) in slack.items():
-            amount = var.varValue or 0.0
-            if amount > 1e-6:
-                by = slack_amount(name, amount)
-                if name.startswith(("cover", "used")):
-                    what = "is left unawarded" if name.startswith("used") else ""
-                    lines.append(f"{rules[name]} {what}".strip())
-                else:
-                    lines.append(f"{rules[name]} must give way by {by}")
-    budget = kw["budget"]
-    if budget is not None:
-        prob, _, _, _, _ = _build(x, it, slot_names, min_price=True, **kw)
-        info = solve(prob, solver, time_limit)
-        if info.status == "optimal" and info.objective > budget + 1e-6:
-            lines.append(
-                f"the cheapest packaging and award that meets the other rules costs "
-                f"{info.objective:,.0f} yuan, {info.objective - budget:,.0f} yuan above the "
-                f"budget (the minimum feasible budget)"
-            )
-        elif info.status != "optimal":
-            lines.append(
-                "even without the budget, the size, capacity and package-count rules "
-                "cannot all hold"
-            )
-    return lines or ["the rules conflict (elastic re-solve found no single rule to relax)"]
+def _package_rows(m, x, xv, yv, yid, it, slot_names, opts: FormationOptions) -> None:
+    """Items follow their package's agency, package sizes, one agency per package."""
+    sizes = it.groupby("package").size() if opts.fixed else None
+    hi_n = opts.max_items if opts.max_items is not None else len(it)
+    for (slot, agency), idx in x.groupby(["slot", "agency"], sort=True).indices.items():
+        j = int(yid[(slot, agency)])
+        xs = [(xv[r], 1.0) for r in idx]
+        if opts.fixed:
+            n = float(sizes[slot_names[slot]])
+            m.add(f"whole_{j}", [*xs, (yv[j], -n)], "==", 0)
+            continue
+        # items follow their package's agency: x <= y (tight; not relaxed)
+        for r in idx:
+            m.add(f"link_{r}", [(xv[r], 1.0), (yv[j], -1.0)], "<=", 0)
+        rule = f"at least {opts.min_items} items per package"
+        m.add(
+            f"min_{j}",
+            [*xs, (yv[j], -float(opts.min_items))],
+            ">=",
+            0,
+            rule=rule,
+            relax=("min_size", "item(s)", 10),
+        )
+        rule = f"at most {hi_n} items per package"
+        m.add(
+            f"max_{j}",
+            [*xs, (yv[j], -float(hi_n))],
+            "<=",
+            0,
+            rule=rule,
+            relax=("max_size", "item(s)", 10),
+        )
+    slot_rows = (
+        pd.Series(yid.to_numpy(), index=yid.index.get_level_values(0))
+        .groupby(level=0, sort=True)
+        .agg(list)
+    )
+    exact = opts.fixed or opts.n_packages is not None
+    for slot, idx in slot_rows.items():
+        ys = [(yv[r], 1.0) for r in idx]
+        if exact:
+            rule = f"package {slot_names[slot]} awarded to one agency"
+            m.add(f"one_{slot}", ys, "==", 1, rule=rule, relax=(f"used_{slot}", "package(s)", 1000))
+            continue
+        m.add(f"one_{slot}", ys, "<=", 1)
+        if slot + 1 in slot_rows.index:  # used slots first (symmetry)
+            nxt = [(yv[r], -1.0) for r in slot_rows[slot + 1]]
+            m.add(f"order_{slot}", ys + nxt, ">=", 0)
+
+
+def _prepare(
+    items, agencies, item_bids, opts, solve_opts, quality_floor, commissioner, plan, report
+):
+    """Validated tables, eligibility, candidate rows, slots; raises what needs no solver."""
+    eligibility = (quality_floor, commissioner, plan, report)
+    it, ag, bd = _validate(items, agencies, item_bids, opts, solve_opts, eligibility)
+    plan, report = deadlines(plan, report)
+    b = _eligibility(it, ag, bd, commissioner, quality_floor, plan, report)
+    labels = "item " + it["item"] + " (" + it["name_zh"].astype(str) + ")"
+    missing = no_candidate(b, "item", pd.Series(labels.to_numpy(), index=it["item"]))
+    missing += _size_conflicts(len(it), opts)
+    if opts.fixed and not missing:
+        missing = _no_common_agency(b, it)
+    if missing:
+        raise InfeasibleError(missing, source="form_packages")
+    cand = b[b["eligible"]].reset_index(drop=True)
+    x, slot_names = _slots(it, cand, opts.fixed, opts.n_packages, opts.min_items)
+    return it, ag, b, x, slot_names
+
+
+def build_formation(items, agencies, item_bids, *, elastic: bool = False, **options) -> Model:
+    """Build (validate, not solve) the formation MILP of :func:`form_packages`.
+
+    ``options`` are the keywords of :func:`form_packages` but the solver's;
+    ``handles["x"]`` / ``handles["y"]`` are the item-in-slot and slot-to-agency binaries
+    over ``data["rows"]``.
+    """
+    opts, rest = _options(options)
+    it, _, _, x, names = _prepare(items, agencies, item_bids, opts, NO_SOLVE, **rest)
+    m = _formation_model(x, it, names, opts, elastic)
+    m.data["rows"] = x
+    return m
+
+
+def _options(options: dict) -> tuple[FormationOptions, dict]:
+    """Split :func:`form_packages` keywords into packaging rules and eligibility rules."""
+    rules = {f: options.pop(f) for f in list(options) if f in FormationOptions.__dataclass_fields__}
+    if "volume_discount" in options:
+        rules["discount"] = options.pop("volume_discount")
+    eligibility = {"quality_floor": 60.0, "commissioner": "市财政局", "plan": None, "report": None}
+    for old, new in (("plan_deadline", "plan"), ("report_deadline", "report")):
+        if old in options:
+            options[new] = options.pop(old)
+    unknown = sorted(set(options) - set(eligibility))
+    if unknown:
+        raise DataError(f"unknown option(s) {unknown}", source="form_packages")
+    return FormationOptions(**rules), eligibility | options
 
 
 def form_packages(
@@ -429,6 +418,7 @@ def form_packages(
     report_deadline: float | None = None,
     solver: str = "highs",
     time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
 ) -> FormationResult:
     """Group items into sub-packages and award each package to one agency (one MILP).
 
@@ -487,72 +477,38 @@ def form_packages(
     >>> res.status, len(res.table)
     ('optimal', 4)
     """
-    it, ag, bd = _validate(
-        items,
-        agencies,
-        item_bids,
-        budget,
-        objective,
-        quality_floor,
-        max_packages,
-        n_packages,
-        min_items,
-        max_items,
-        volume_discount,
-        fixed,
+    opts = FormationOptions(
+        budget, objective, max_packages, n_packages, min_items, max_items, volume_discount, fixed
     )
-    if plan_deadline is None or report_deadline is None:
-        p0, r0 = seed_deadlines()
-        plan_deadline = p0 if plan_deadline is None else plan_deadline
-        report_deadline = r0 if report_deadline is None else report_deadline
-    b = _eligibility(it, ag, bd, commissioner, quality_floor, plan_deadline, report_deadline)
-    missing = _no_candidate(b, it)
-    n_items = len(it)
-    if not fixed:
-        hi = max_items if max_items is not None else n_items
-        if n_packages is not None and not (n_packages * min_items <= n_items <= n_packages * hi):
-            missing.append(
-                f"{n_packages} package(s) of {min_items}-{hi} items cannot hold exactly "
-                f"{n_items} items"
-            )
-        elif n_packages is None and (n_items // min_items) * hi < n_items:
-            missing.append(
-                f"packages of {min_items}-{hi} items cannot hold exactly {n_items} items"
-            )
-    if fixed and not missing:
-        missing = _no_common_agency(b, it)
-    if missing:
-        raise InfeasibleError(missing, source="form_packages")
-    cand = b[b["eligible"]].reset_index(drop=True)
-    x, slot_names = _slots(it, cand, fixed, n_packages, min_items)
-    kw = dict(
+    solve_opts = (solver, time_limit, mip_gap)
+    months = {"plan": plan_deadline, "report": report_deadline}
+    it, ag, b, x, names = _prepare(
+        items, agencies, item_bids, opts, solve_opts, quality_floor, commissioner, **months
+    )
+    cheapest = FormationOptions(**{**opts.__dict__, "budget": None, "objective": "price"})
+    m, sol = solve_or_explain(
+        lambda elastic: _formation_model(x, it, names, opts, elastic),
+        headline="no packaging and award satisfies every rule",
+        solver=solver,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
         budget=budget,
-        objective=objective,
-        max_packages=max_packages,
-        n_packages=n_packages,
-        min_items=min_items,
-        max_items=max_items,
-        discount=float(volume_discount),
-        fixed=fixed,
+        cheapest=lambda: _formation_model(x, it, names, cheapest),
+        budget_detail=lambda need: "the cheapest packaging and award that meets the other rules",
     )
-    prob, xv, _, _, build_s = _build(x, it, slot_names, **kw)
-    info = solve(prob, solver, time_limit, build_seconds=build_s)
-    if info.status == "infeasible":
-        raise InfeasibleError(
-            ["no packaging and award satisfies every rule"]
-            + _explain(x, it, slot_names, solver, time_limit, **kw),
-            source="form_packages",
-        )
-    if info.status not in ("optimal", "feasible"):
-        raise InfeasibleError(
-            f"solver stopped with status '{info.status}' (time limit {time_limit} s)",
-            source="form_packages",
-        )
-    return _read(x, xv, it, ag, b, slot_names, info, budget, float(volume_discount), kw)
+    return _read(x, values(m.handles["x"]) > 0.5, it, ag, b, names, sol, opts)
 
 
-def _read(x, xv, it, ag, b, slot_names, info, budget, discount, kw) -> FormationResult:
-    won = np.array([(v.varValue or 0.0) > 0.5 for v in xv])
+#: Columns of the formed-package table, in order.
+FORMATION_COLUMNS = (
+    "package items names_zh agency agency_name n_items list_price price quality effort_pm "
+    "reserve net_value"
+).split()
+ASSIGNMENT_COLUMNS = "item name_zh package agency price quality effort_pm max_cost".split()
+
+
+def _read(x, won, it, ag, b, slot_names, sol: Solution, opts: FormationOptions):
+    """Formed packages and the item assignment from the chosen rows ``x[won]``."""
     w = x[won].merge(it[["item", "name_zh"]], on="item")
     w = w.assign(pos=w["item"].map(pd.Series(np.arange(len(it)), index=it["item"])))
     w = w.sort_values("pos", ignore_index=True)
@@ -571,42 +527,22 @@ def _read(x, xv, it, ag, b, slot_names, info, budget, discount, kw) -> Formation
             "first": g["pos"].min(),
         }
     ).sort_values("first")
-    table["price"] = table["list_price"] - discount * (table["n_items"] - 1)
+    table["price"] = table["list_price"] - float(opts.discount) * (table["n_items"] - 1)
     table["quality"] = 100.0 * table["gain"] / table["reserve"]
     table["net_value"] = table["gain"] - table["price"]
     # formed packages renumbered F1, F2 … in order of their first item
-    names = (
-        [slot_names[s] for s in table.index]
-        if kw["fixed"]
-        else [f"F{k + 1}" for k in range(len(table))]
-    )
+    if opts.fixed:
+        names = [slot_names[s] for s in table.index]
+    else:
+        names = [f"F{k + 1}" for k in range(len(table))]
     table.insert(0, "package", names)
     label = dict(zip(table.index, names))
-    table = table.merge(
-        ag[["agency", "name_zh"]].rename(columns={"name_zh": "agency_name"}), on="agency"
-    )
-    table = table[
-        [
-            "package",
-            "items",
-            "names_zh",
-            "agency",
-            "agency_name",
-            "n_items",
-            "list_price",
-            "price",
-            "quality",
-            "effort_pm",
-            "reserve",
-            "net_value",
-        ]
-    ].reset_index(drop=True)
-    assignment = w.assign(package=w["slot"].map(label))[
-        ["item", "name_zh", "package", "agency", "price", "quality", "effort_pm", "max_cost"]
-    ]
+    agency_names = ag[["agency", "name_zh"]].rename(columns={"name_zh": "agency_name"})
+    table = table.merge(agency_names, on="agency")[FORMATION_COLUMNS].reset_index(drop=True)
+    assignment = w.assign(package=w["slot"].map(label))[ASSIGNMENT_COLUMNS]
     return FormationResult(
-        **award_fields(table, b, "item", ag, budget, info),
-        options={k: v for k, v in kw.items()},
+        **award_fields(table, b, "item", ag, opts.budget, sol),
+        options=dict(opts.__dict__),
         assignment=assignment.reset_index(drop=True),
     )
 

@@ -16,14 +16,19 @@ generalized assignment problem. European Journal of Operational Research 60, 260
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from kmmodel.allocation.solver import SolveInfo, solve
-from kmmodel.errors import DataError, InfeasibleError, Problems
+from kmmodel.allocation.fitting import (
+    DEFAULT_MIP_GAP,
+    Model,
+    Solution,
+    check_solve_options,
+    solve_or_explain,
+    values,
+)
+from kmmodel.errors import DataError, Problems
 
-__all__ = ["build_gap_model", "check_gap_input", "gap_solve_info", "solve_gap"]
+__all__ = ["build_gap", "check_gap_input", "gap_solve_info", "solve_gap"]
 
 
 def check_gap_input(profit, weight, capacity) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -72,8 +77,29 @@ def check_gap_input(profit, weight, capacity) -> tuple[np.ndarray, np.ndarray, n
     return p, w, c
 
 
-def build_gap_model(profit, weight, capacity, maximize=True, elastic=False):
-    """Build the GAP as a :class:`pulp.LpProblem` (constraints built from lists).
+def _gap_model(p, w, c, maximize=True, elastic=False) -> Model:
+    m = Model.new("gap", "max" if maximize else "min", "solve_gap", elastic)
+    n_agents, n_jobs = p.shape
+    x = [m.variables(f"x_{i}", n_jobs, integer=True, up=1) for i in range(n_agents)]
+    for j in range(n_jobs):  # each job to exactly one agent
+        m.add(f"job_{j}", [(x[i][j], 1.0) for i in range(n_agents)], "==", 1)
+    for i in range(n_agents):  # agent capacity
+        rule = f"capacity of agent {i} ({c[i]:g} units)"
+        m.add(
+            f"capacity_{i}",
+            list(zip(x[i], w[i].tolist())),
+            "<=",
+            c[i],
+            rule=rule,
+            relax=(f"capacity_{i}", "units", 1),
+        )
+    m.objective(zip((v for row in x for v in row), p.ravel().tolist()))
+    m.handles["x"] = x
+    return m.done()
+
+
+def build_gap(profit, weight, capacity, maximize=True, *, elastic=False) -> Model:
+    """Build (validate, not solve) the GAP (constraints built from lists).
 
     Parameters
     ----------
@@ -84,104 +110,64 @@ def build_gap_model(profit, weight, capacity, maximize=True, elastic=False):
     maximize : bool
         Maximise profit (True) or minimise cost (False).
     elastic : bool
-        Add a non-negative overflow variable to every capacity row and minimise the
-        total overflow instead (used to explain infeasibility).
+        Give every capacity row an overflow slack and minimise the total overflow
+        (used to explain infeasibility).
 
     Returns
     -------
-    prob : pulp.LpProblem
-    x : list of list of pulp.LpVariable
-        ``x[i][j]`` = 1 when agent i does job j.
-    overflow : list of pulp.LpVariable
-        Capacity overflow per agent (empty unless ``elastic``).
+    kmmodel.allocation.fitting.Model
+        ``handles["x"][i][j]`` = 1 when agent i does job j.
     """
-    import pulp
-
-    p, w, c = np.asarray(profit, float), np.asarray(weight, float), np.asarray(capacity, float)
-    m, n = p.shape
-    sense = pulp.LpMaximize if maximize and not elastic else pulp.LpMinimize
-    prob = pulp.LpProblem("gap", sense)
-    x = prob.add_variable_matrix("x", (range(m), range(n)), cat=pulp.LpBinary)
-    flat = [v for row in x for v in row]
-    overflow = [prob.add_variable(f"overflow_{i}", lowBound=0) for i in range(m)] if elastic else []
-    if elastic:
-        prob.setObjective(pulp.lpSum(overflow))
-    else:
-        prob.setObjective(pulp.LpAffineExpression(zip(flat, p.ravel().tolist())))
-    cons = {}
-    for j in range(n):  # each job to exactly one agent
-        cons[f"job_{j}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression((x[i][j], 1.0) for i in range(m)), pulp.LpConstraintEQ, rhs=1
-        )
-    for i in range(m):  # agent capacity
-        terms = list(zip(x[i], w[i].tolist()))
-        if elastic:
-            terms.append((overflow[i], -1.0))
-        cons[f"capacity_{i}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=float(c[i])
-        )
-    prob.extend(cons)
-    return prob, x, overflow
+    p, w, c = check_gap_input(profit, weight, capacity)
+    return _gap_model(p, w, c, maximize, elastic)
 
 
-def _explain_gap(p, w, c, solver, time_limit) -> list[str]:
-    """Why a GAP has no feasible assignment: jobs that fit nowhere, else the least overflow."""
-    reasons = []
-    fits = w <= c[:, None]
-    nowhere = np.flatnonzero(~fits.any(axis=0))
+def _fits_nowhere(p, w, c) -> list[str]:
+    """Jobs no agent can take, and a total need above the total capacity (no solver)."""
+    nowhere = np.flatnonzero(~(w <= c[:, None]).any(axis=0))
     if nowhere.size:
-        reasons.append(
+        return [
             f"job(s) {nowhere.tolist()} need more than any agent's capacity "
             f"(smallest need {w[:, nowhere].min(axis=0).tolist()}, largest capacity {c.max():g})"
-        )
-        return reasons
+        ]
     if w.min(axis=0).sum() > c.sum():
-        reasons.append(
+        return [
             f"the jobs need at least {w.min(axis=0).sum():g} units in total but the agents "
             f"have {c.sum():g}"
-        )
-    prob, _, overflow = build_gap_model(p, w, c, elastic=True)
-    info = solve(prob, solver, time_limit)
-    if info.status in ("optimal", "feasible"):
-        over = np.array([v.varValue or 0.0 for v in overflow])
-        short = np.flatnonzero(over > 1e-6)
-        parts = ", ".join(f"agent {i} by {over[i]:g}" for i in short)
-        reasons.append(
-            f"capacity rules conflict with 'every job assigned': the least total overflow is "
-            f"{over.sum():g} units ({parts})"
-        )
-    return reasons
+        ]
+    return []
 
 
 def gap_solve_info(
-    profit, weight, capacity, maximize=True, time_limit=None, solver="highs"
-) -> tuple[np.ndarray, SolveInfo]:
-    """Solve a GAP and return ``(assign, SolveInfo)`` (status, log, build/solve times).
+    profit, weight, capacity, maximize=True, time_limit=None, **options
+) -> tuple[np.ndarray, Solution]:
+    """Solve a GAP and return ``(assign, Solution)`` (status, MIP gap, log, times).
 
-    See :func:`solve_gap` for the parameters.
+    See :func:`solve_gap` for the parameters (``solver``, ``mip_gap`` as keywords).
     """
+    solver = options.pop("solver", "highs")
+    mip_gap = options.pop("mip_gap", DEFAULT_MIP_GAP)
+    if options:
+        raise DataError(f"unknown option(s) {sorted(options)}", source="solve_gap")
     p, w, c = check_gap_input(profit, weight, capacity)
-    t0 = time.perf_counter()
-    prob, x, _ = build_gap_model(p, w, c, maximize=maximize)
-    info = solve(prob, solver, time_limit, build_seconds=time.perf_counter() - t0)
-    if info.status == "infeasible":
-        raise InfeasibleError(
-            ["no assignment gives every job to one agent within capacity"]
-            + _explain_gap(p, w, c, solver, time_limit),
-            source="solve_gap",
-        )
-    if info.status not in ("optimal", "feasible"):
-        raise InfeasibleError(
-            f"the solver stopped with status '{info.status}' and no assignment "
-            f"(time limit {time_limit} s; not proven infeasible)",
-            source="solve_gap",
-        )
-    vals = np.array([[v.varValue or 0.0 for v in row] for row in x])
-    assign = vals.argmax(axis=0).astype(np.int64)
-    return assign, info
+    probs = Problems(source="solve_gap")
+    check_solve_options(solver, time_limit, mip_gap, probs)
+    if not isinstance(maximize, (bool, np.bool_)):
+        probs.add(f"expected True or False, got {maximize!r}", "maximize")
+    probs.raise_if_any(DataError)
+    m, sol = solve_or_explain(
+        lambda elastic: _gap_model(p, w, c, maximize, elastic),
+        headline="no assignment gives every job to one agent within capacity",
+        solver=solver,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        pre_lines=lambda: _fits_nowhere(p, w, c),
+    )
+    vals = np.array([values(row) for row in m.handles["x"]])
+    return vals.argmax(axis=0).astype(np.int64), sol
 
 
-def solve_gap(profit, weight, capacity, maximize=True, time_limit=None, solver="highs"):
+def solve_gap(profit, weight, capacity, maximize=True, time_limit=None, **options):
     """Solve the generalized assignment problem.
 
     Parameters
@@ -197,8 +183,9 @@ def solve_gap(profit, weight, capacity, maximize=True, time_limit=None, solver="
         Maximise profit; False minimises cost.
     time_limit : float, optional
         Solver wall-time limit [s]; the best assignment found so far is returned.
-    solver : {"highs", "cbc"}
-        HiGHS (default) or CBC.
+    **options
+        ``solver`` (``"highs"``, default, or ``"cbc"``) and ``mip_gap`` (relative MIP gap
+        at which the solver may stop [share 0-1], default 1e-9).
 
     Returns
     -------
@@ -221,6 +208,6 @@ def solve_gap(profit, weight, capacity, maximize=True, time_limit=None, solver="
     >>> assign.tolist(), obj
     ([0, 1], 11.0)
     """
-    assign, _ = gap_solve_info(profit, weight, capacity, maximize, time_limit, solver)
+    assign, _ = gap_solve_info(profit, weight, capacity, maximize, time_limit, **options)
     p = np.asarray(profit, float)
     return assign, float(p[assign, np.arange(p.shape[1])].sum())

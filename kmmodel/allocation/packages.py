@@ -27,19 +27,36 @@ Ministry of Finance of the PRC (2021). 第三方机构预算绩效评价业务�
 
 from __future__ import annotations
 
-import time
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from kmmodel.allocation.fitting import (
+    DEFAULT_MIP_GAP,
+    Model,
+    OptimResult,
+    Solution,
+    check_solve_options,
+    solution_fields,
+    solve_or_explain,
+    values,
+)
 from kmmodel.allocation.inputs import check_agencies, check_bids, check_items, split_list
-from kmmodel.allocation.solver import solve
 from kmmodel.errors import DataError, InfeasibleError, Problems
 
-__all__ = ["AwardResult", "assign_packages", "bid_eligibility", "package_table", "seed_deadlines"]
+__all__ = [
+    "AwardResult",
+    "assign_packages",
+    "bid_eligibility",
+    "build_award",
+    "package_table",
+    "seed_deadlines",
+]
 
 OBJECTIVES = ("value", "price")
+NO_SOLVE = ("highs", None, 0.0)  # solver options checked by build_* (they do not solve)
 
 
 def seed_deadlines() -> tuple[float, float]:
@@ -168,8 +185,206 @@ def bid_eligibility(
     return b
 
 
+# ------------------------------------------------- validation shared with form_packages
+
+
+def check_whole(value, name: str, low: int, probs: Problems, allow_none: bool = True) -> bool:
+    """Add a problem unless ``value`` is a whole number >= ``low`` (or None if allowed)."""
+    if value is None and allow_none:
+        return True
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+    if not ok:
+        probs.add(f"expected a whole number >= {low}, got {value!r}", name)
+    return ok
+
+
+def check_award_options(
+    probs: Problems,
+    budget,
+    objective,
+    quality_floor,
+    max_packages,
+    solver,
+    time_limit,
+    mip_gap,
+    *,
+    commissioner="市财政局",
+    months=(None, None),
+) -> None:
+    """The options :func:`assign_packages` and :func:`form_packages` share.
+
+    ``months`` are the (plan, report) deadlines [months after signing], None for the
+    seed text's."""
+
+    def number(v) -> bool:
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
+            v, (bool, np.bool_)
+        )
+
+    if objective not in OBJECTIVES:
+        probs.add(f"expected one of {OBJECTIVES}, got {objective!r}", "objective")
+    if budget is not None and not (number(budget) and math.isfinite(budget) and budget >= 0):
+        probs.add(f"expected a budget >= 0 [yuan] or None, got {budget!r}", "budget")
+    if not (number(quality_floor) and 0 <= quality_floor <= 100):
+        probs.add(f"expected 0-100 points, got {quality_floor!r}", "quality_floor")
+    check_whole(max_packages, "max_packages", 1, probs)
+    check_solve_options(solver, time_limit, mip_gap, probs)
+    if not (isinstance(commissioner, str) and commissioner.strip()):
+        probs.add(f"expected the commissioning body's name, got {commissioner!r}", "commissioner")
+    for name, v in zip(("plan_deadline", "report_deadline"), months):
+        if v is not None and not (number(v) and math.isfinite(v) and v > 0):
+            probs.add(f"expected a positive number of months or None, got {v!r}", name)
+
+
+def deadlines(plan_deadline, report_deadline) -> tuple[float, float]:
+    """The given (plan, report) deadlines [months], each defaulting to the seed text's."""
+    if plan_deadline is None or report_deadline is None:
+        p0, r0 = seed_deadlines()
+        plan_deadline = p0 if plan_deadline is None else plan_deadline
+        report_deadline = r0 if report_deadline is None else report_deadline
+    return float(plan_deadline), float(report_deadline)
+
+
+def no_candidate(b: pd.DataFrame, key: str, labels: pd.Series) -> list[str]:
+    """Every package (``key="package"``) or item without an eligible bid, with why each
+    of its bids fails; ``labels`` maps the id to its text in the message."""
+    ok = b.groupby(key)["eligible"].any().reindex(labels.index, fill_value=False)
+    lines = []
+    for k in ok.index[~ok.to_numpy()]:
+        kb = b[b[key] == k]
+        why = "; ".join(f"{a}: {r}" for a, r in zip(kb["agency"], kb["reasons"])) or "no bids"
+        lines.append(
+            f"{labels[k]} has no qualified, independent agency with capacity and an on-time "
+            f"bid — {why}"
+        )
+    return lines
+
+
+# ------------------------------------------------------- build rules shared by both models
+
+
+def add_agency_rules(m: Model, rows: pd.DataFrame, xv: list, counted: dict, max_packages) -> None:
+    """Capacity [person-months] and package count per agency.
+
+    ``rows`` are the candidate rows of ``xv`` (``agency``, ``effort_pm``,
+    ``capacity_pm``); ``counted`` maps an agency to the variables that count its packages.
+    """
+    effort = rows["effort_pm"].to_numpy(float)
+    caps = rows.groupby("agency", sort=True)["capacity_pm"].first()
+    for k, (agency, idx) in enumerate(rows.groupby("agency", sort=True).indices.items()):
+        cap = float(caps[agency])
+        m.add(
+            f"cap_{k}",
+            [(xv[r], float(effort[r])) for r in idx],
+            "<=",
+            cap,
+            rule=f"capacity of agency {agency} ({cap:g} person-months)",
+            relax=(f"cap_{k}", "person-months", 1),
+        )
+        if max_packages is not None:
+            m.add(
+                f"count_{k}",
+                [(v, 1.0) for v in counted[agency]],
+                "<=",
+                max_packages,
+                rule=f"at most {max_packages} package(s) for agency {agency}",
+                relax=(f"count_{k}", "package(s)", 1),
+            )
+
+
+def add_budget(m: Model, cost: list, budget) -> None:
+    """The budget row on the total price [yuan] (nothing when ``budget`` is None)."""
+    if budget is not None:
+        rule = f"budget ({budget:,.0f} yuan)"
+        m.add("budget", cost, "<=", budget, rule=rule, relax=("budget", "yuan", 1e-4))
+
+
+# ------------------------------------------------------------------------------- award
+
+
+def _award_model(b, budget, objective, max_packages, elastic=False) -> Model:
+    """The award MILP over eligible bids ``b`` (rows = candidate awards)."""
+    m = Model.new(
+        "package_award", "min" if objective == "price" else "max", "assign_packages", elastic
+    )
+    z = m.variables("z", len(b), integer=True, up=1)
+    for k, (package, idx) in enumerate(b.groupby("package", sort=True).indices.items()):
+        m.add(
+            f"cover_{k}",
+            [(z[r], 1.0) for r in idx],
+            "==",
+            1,
+            rule=f"package {package} awarded to one agency",
+            relax=(f"cover_{k}", "package(s)", 1000),
+        )
+    by_agency = b.groupby("agency", sort=True).indices
+    add_agency_rules(
+        m, b, z, {a: [z[r] for r in idx] for a, idx in by_agency.items()}, max_packages
+    )
+    price = b["price"].to_numpy(float)
+    cost = list(zip(z, price.tolist()))
+    add_budget(m, cost, budget)
+    if objective == "price":
+        m.objective(cost)
+    else:
+        net = b["quality"].to_numpy(float) / 100.0 * b["reserve"].to_numpy(float) - price
+        m.objective(zip(z, net.tolist()))
+    m.handles["z"] = z
+    m.data["bids"] = b
+    return m.done()
+
+
+def _award_inputs(items, agencies, bids, commissioner, quality_floor, plan, report):
+    """Validated tables, every bid with its eligibility, and the package table."""
+    it = check_items(items, "items", for_packages=True)
+    ag = check_agencies(agencies, "agencies")
+    bd = check_bids(bids, "bids", agencies=ag, packages=set(it["package"].dropna()))
+    plan, report = deadlines(plan, report)
+    b = bid_eligibility(it, ag, bd, commissioner, quality_floor, plan, report)
+    return it, ag, b, package_table(it, commissioner)
+
+
+def build_award(items, agencies, bids, *, elastic: bool = False, **options) -> Model:
+    """Build (validate, not solve) the award MILP of :func:`assign_packages`.
+
+    ``options`` are the keywords of :func:`assign_packages` but the solver's;
+    ``elastic=True`` gives every rule a slack (see :mod:`kmmodel.allocation.fitting`).
+    ``handles["z"][k]`` is 1 when the k-th eligible bid (``data["bids"]``) wins.
+    """
+    known = dict(
+        budget=550_000,
+        objective="value",
+        quality_floor=60.0,
+        max_packages=2,
+        commissioner="市财政局",
+        plan_deadline=None,
+        report_deadline=None,
+    )
+    probs = Problems(source="build_award")
+    for name in sorted(set(options) - set(known)):
+        probs.add(f"unknown option {name!r}; expected one of {sorted(known)}", name)
+    o = known | options
+    budget, objective, max_packages = o["budget"], o["objective"], o["max_packages"]
+    months = (o["plan_deadline"], o["report_deadline"])
+    kw = {"commissioner": o["commissioner"], "months": months}
+    check_award_options(probs, budget, objective, o["quality_floor"], max_packages, *NO_SOLVE, **kw)
+    probs.raise_if_any(DataError)
+    _, _, b, _ = _award_inputs(
+        items,
+        agencies,
+        bids,
+        o["commissioner"],
+        o["quality_floor"],
+        o["plan_deadline"],
+        o["report_deadline"],
+    )
+    return _award_model(
+        b[b["eligible"]].reset_index(drop=True), budget, objective, max_packages, elastic
+    )
+
+
 @dataclass
-class AwardResult:
+class AwardResult(OptimResult):
     """Result of :func:`assign_packages`.
 
     Attributes
@@ -182,6 +397,8 @@ class AwardResult:
         Model objective: total net value [yuan] (``"value"``) or total price [yuan].
     status : str
         Solver status.
+    mip_gap : float
+        Relative MIP gap reached [share 0-1].
     bids : pandas.DataFrame
         Every bid with ``eligible`` and the ``reasons`` it was excluded.
     load : pandas.DataFrame
@@ -192,135 +409,23 @@ class AwardResult:
         Solver log.
     """
 
-    table: pd.DataFrame
-    objective: float
-    status: str
     bids: pd.DataFrame
     load: pd.DataFrame
     total_price: float
     budget: float
-    log: str
-    build_seconds: float
-    solve_seconds: float
     options: dict = field(default_factory=dict, repr=False)
 
-
-def _validate(items, agencies, bids, budget, objective, quality_floor, max_packages):
-    probs = Problems(source="assign_packages")
-    it = check_items(items, "items", for_packages=True)
-    ag = check_agencies(agencies, "agencies")
-    bd = check_bids(bids, "bids", agencies=ag, packages=set(it["package"].dropna()))
-    if objective not in OBJECTIVES:
-        probs.add(f"expected one of {OBJECTIVES}, got {objective!r}", "objective")
-    if budget is not None and not (np.isfinite(budget) and budget >= 0):
-        probs.add(f"expected a budget >= 0 [yuan], got {budget!r}", "budget")
-    if not (0 <= quality_floor <= 100):
-        probs.add(f"expected 0-100 points, got {quality_floor!r}", "quality_floor")
-    if max_packages is not None and not (
-        isinstance(max_packages, (int, np.integer)) and max_packages >= 1
-    ):
-        probs.add(f"expected a whole number >= 1, got {max_packages!r}", "max_packages")
-    probs.raise_if_any(DataError)
-    return it, ag, bd
-
-
-def _no_candidate(b: pd.DataFrame, pk: pd.DataFrame) -> list[str]:
-    """Packages without any eligible bid, each with why every bid fails."""
-    lines = []
-    ok = b.groupby("package")["eligible"].any().reindex(pk["package"], fill_value=False)
-    for package in ok.index[~ok.to_numpy()]:
-        row = pk.set_index("package").loc[package]
-        pb = b[b["package"] == package]
-        why = "; ".join(f"{a}: {r}" for a, r in zip(pb["agency"], pb["reasons"])) or "no bids"
-        lines.append(
-            f"package {package} (items {row['items']}: {row['names_zh']}) has no qualified, "
-            f"independent agency with capacity and an on-time bid — {why}"
+    def summary(self) -> str:
+        """One line: status, winners, total price against the budget, net value."""
+        won = ", ".join(f"{p}→{a}" for p, a in zip(self.table["package"], self.table["agency"]))
+        cap = "no budget cap" if math.isnan(self.budget) else f"budget {self.budget:,.0f} yuan"
+        return (
+            f"status {self.status}; {won}; total price {self.total_price:,.0f} yuan ({cap}); "
+            f"net value {self.table['net_value'].sum():,.0f} yuan{self._gap_text()}"
         )
-    return lines
 
 
-def _build(b, budget, objective, max_packages, elastic=False, min_price=False):
-    """MILP over eligible bids ``b`` (rows = candidate awards)."""
-    import pulp
-
-    t0 = time.perf_counter()
-    n = len(b)
-    sense = pulp.LpMinimize if (elastic or min_price or objective == "price") else pulp.LpMaximize
-    prob = pulp.LpProblem("package_award", sense)
-    z = [prob.add_variable(f"z_{k}", cat=pulp.LpBinary) for k in range(n)]
-    price = b["price"].to_numpy(float)
-    effort = b["effort_pm"].to_numpy(float)
-    slack, rules, cons = {}, {}, {}
-
-    def relax(name, rule, sign, weight, terms):
-        if elastic:
-            slack[name] = (prob.add_variable(f"slack_{name}", lowBound=0), weight)
-            rules[name] = rule
-            return [*terms, (slack[name][0], sign)]
-        return terms
-
-    pos = b.groupby("package", sort=True).indices
-    for k, (package, rows) in enumerate(pos.items()):
-        terms = relax(
-            f"cover_{k}", f"package {package} awarded", 1.0, 1000.0, [(z[r], 1.0) for r in rows]
-        )
-        cons[f"cover_{k}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, rhs=1
-        )
-    caps = b.groupby("agency", sort=True)["capacity_pm"].first()
-    for k, (agency, rows) in enumerate(b.groupby("agency", sort=True).indices.items()):
-        cap = float(caps[agency])
-        terms = relax(
-            f"cap_{k}",
-            f"capacity of agency {agency} ({cap:g} person-months)",
-            -1.0,
-            1.0,
-            [(z[r], float(effort[r])) for r in rows],
-        )
-        cons[f"cap_{k}"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=cap
-        )
-        if max_packages is not None:
-            terms = relax(
-                f"count_{k}",
-                f"at most {max_packages} package(s) for agency {agency}",
-                -1.0,
-                1.0,
-                [(z[r], 1.0) for r in rows],
-            )
-            cons[f"count_{k}"] = pulp.LpConstraint(
-                pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=float(max_packages)
-            )
-    if budget is not None and not min_price:
-        terms = relax(
-            "budget", f"budget ({budget:,.0f} yuan)", -1.0, 1e-4, list(zip(z, price.tolist()))
-        )
-        cons["budget"] = pulp.LpConstraint(
-            pulp.LpAffineExpression(terms), pulp.LpConstraintLE, rhs=float(budget)
-        )
-    prob.extend(cons)
-    if elastic:
-        prob.setObjective(pulp.LpAffineExpression((v, w) for v, w in slack.values()))
-    elif min_price or objective == "price":
-        prob.setObjective(pulp.LpAffineExpression(zip(z, price.tolist())))
-    else:
-        net = b["quality"].to_numpy(float) / 100.0 * b["reserve"].to_numpy(float) - price
-        prob.setObjective(pulp.LpAffineExpression(zip(z, net.tolist())))
-    return prob, z, slack, rules, time.perf_counter() - t0
-
-
-def slack_amount(name: str, amount: float) -> str:
-    """How much an elastic rule gave way, in its own unit (yuan, person-months, count)."""
-    if name == "budget":
-        return f"{amount:,.0f} yuan"
-    if name.startswith("cap"):
-        return f"{amount:.3g} person-months"
-    if name.endswith("_size"):
-        return f"{amount:.0f} item(s)"
-    return f"{amount:.0f} package(s)"
-
-
-def award_fields(table, bids, key: str, agencies, budget, info) -> dict:
+def award_fields(table, bids, key: str, agencies, budget, sol: Solution) -> dict:
     """Fields an award result shares: per-agency load, bid table, totals, solver record.
 
     ``key`` is the column bids are made on (``"package"`` or ``"item"``).
@@ -334,43 +439,26 @@ def award_fields(table, bids, key: str, agencies, budget, info) -> dict:
     )
     cols = [key, "agency", "price", "quality", "plan_months", "report_months"]
     return {
+        **solution_fields(sol),
         "table": table,
-        "objective": info.objective,
-        "status": info.status,
         "bids": bids[[*cols, "eligible", "reasons"]],
         "load": load,
         "total_price": float(table["price"].sum()),
         "budget": float("nan") if budget is None else float(budget),
-        "log": info.log,
-        "build_seconds": info.build_seconds,
-        "solve_seconds": info.solve_seconds,
     }
 
 
-def _explain(b, budget, objective, max_packages, solver, time_limit) -> list[str]:
-    prob, _, slack, rules, _ = _build(b, budget, objective, max_packages, elastic=True)
-    info = solve(prob, solver, time_limit)
-    lines = []
-    if info.status in ("optimal", "feasible"):
-        for name, (var, _) in slack.items():
-            amount = var.varValue or 0.0
-            if amount > 1e-6:
-                by = slack_amount(name, amount)
-                what = "is left unawarded" if name.startswith("cover") else f"must give way by {by}"
-                lines.append(f"{rules[name]} {what}")
-    if budget is not None:
-        prob, _, _, _, _ = _build(b, budget, objective, max_packages, min_price=True)
-        info = solve(prob, solver, time_limit)
-        if info.status == "optimal" and info.objective > budget + 1e-6:
-            lines.append(
-                f"the cheapest award that meets the other rules costs {info.objective:,.0f} yuan, "
-                f"{info.objective - budget:,.0f} yuan above the budget (the minimum feasible budget)"
-            )
-        elif info.status != "optimal":
-            lines.append(
-                "even without the budget, capacity and package-count rules cannot all hold"
-            )
-    return lines or ["the rules conflict (elastic re-solve found no single rule to relax)"]
+AWARD_COLUMNS = [
+    "package",
+    "items",
+    "agency",
+    "agency_name",
+    "price",
+    "quality",
+    "effort_pm",
+    "reserve",
+    "net_value",
+]
 
 
 def assign_packages(
@@ -386,6 +474,7 @@ def assign_packages(
     report_deadline: float | None = None,
     solver: str = "highs",
     time_limit: float | None = None,
+    mip_gap: float = DEFAULT_MIP_GAP,
 ) -> AwardResult:
     """Award each sub-package to one eligible agency.
 
@@ -413,8 +502,8 @@ def assign_packages(
         The commissioning body (agencies tied to it are never independent).
     plan_deadline, report_deadline : float, optional
         [months after signing]; default from ``seed_facts`` (1 and 3 months).
-    solver, time_limit
-        See :func:`kmmodel.allocation.solver.solve`.
+    solver, time_limit, mip_gap
+        See :func:`kmmodel.allocation.fitting.solve` (``mip_gap`` default 1e-9).
 
     Returns
     -------
@@ -429,52 +518,43 @@ def assign_packages(
         A package has no eligible bid (each bid's reason given), or the capacity,
         package-count and budget rules conflict (elastic re-solve; minimum budget).
     """
-    it, ag, bd = _validate(items, agencies, bids, budget, objective, quality_floor, max_packages)
-    if plan_deadline is None or report_deadline is None:
-        p0, r0 = seed_deadlines()
-        plan_deadline = p0 if plan_deadline is None else plan_deadline
-        report_deadline = r0 if report_deadline is None else report_deadline
-    b = bid_eligibility(it, ag, bd, commissioner, quality_floor, plan_deadline, report_deadline)
-    pk = package_table(it, commissioner)
-    missing = _no_candidate(b, pk)
+    probs = Problems(source="assign_packages")
+    kw = {"commissioner": commissioner, "months": (plan_deadline, report_deadline)}
+    check_award_options(
+        probs, budget, objective, quality_floor, max_packages, solver, time_limit, mip_gap, **kw
+    )
+    probs.raise_if_any(DataError)
+    it, ag, b, pk = _award_inputs(
+        items, agencies, bids, commissioner, quality_floor, plan_deadline, report_deadline
+    )
+    labels = pk.set_index("package")
+    labels = (
+        "package " + labels.index + " (items " + labels["items"] + ": " + labels["names_zh"] + ")"
+    )
+    missing = no_candidate(b, "package", pd.Series(labels.to_numpy(), index=pk["package"]))
     if missing:
         raise InfeasibleError(missing, source="assign_packages")
     cand = b[b["eligible"]].reset_index(drop=True)
-    prob, z, _, _, build_s = _build(cand, budget, objective, max_packages)
-    info = solve(prob, solver, time_limit, build_seconds=build_s)
-    if info.status == "infeasible":
-        raise InfeasibleError(
-            ["no award satisfies every rule"]
-            + _explain(cand, budget, objective, max_packages, solver, time_limit),
-            source="assign_packages",
-        )
-    if info.status not in ("optimal", "feasible"):
-        raise InfeasibleError(
-            f"solver stopped with status '{info.status}' (time limit {time_limit} s)",
-            source="assign_packages",
-        )
-    won = np.array([(v.varValue or 0.0) > 0.5 for v in z])
+    m, sol = solve_or_explain(
+        lambda elastic: _award_model(cand, budget, objective, max_packages, elastic),
+        headline="no award satisfies every rule",
+        solver=solver,
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        budget=budget,
+        cheapest=lambda: _award_model(cand, None, "price", max_packages),
+        budget_detail=lambda need: "the cheapest award that meets the other rules",
+    )
+    won = values(m.handles["z"]) > 0.5
     w = (
         cand[won]
         .merge(pk[["package", "items"]], on="package")
         .merge(ag[["agency", "name_zh"]].rename(columns={"name_zh": "agency_name"}), on="agency")
     )
     w["net_value"] = w["quality"] / 100.0 * w["reserve"] - w["price"]
-    table = w[
-        [
-            "package",
-            "items",
-            "agency",
-            "agency_name",
-            "price",
-            "quality",
-            "effort_pm",
-            "reserve",
-            "net_value",
-        ]
-    ].sort_values("package", ignore_index=True)
+    table = w[AWARD_COLUMNS].sort_values("package", ignore_index=True)
     return AwardResult(
-        **award_fields(table, b, "package", ag, budget, info),
+        **award_fields(table, b, "package", ag, budget, sol),
         options={
             "objective": objective,
             "quality_floor": quality_floor,

@@ -41,6 +41,12 @@ def register(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--solver", choices=["highs", "cbc"], default="highs")
     p.add_argument("--time-limit", type=float, default=None, help="solver time limit [s]")
+    p.add_argument(
+        "--mip-gap",
+        type=float,
+        default=1e-9,
+        help="relative MIP gap at which the solver may stop, with --granularity (default 1e-9)",
+    )
     p.add_argument("-o", "--output", default=None, help="output CSV (default: print the table)")
     p.add_argument("--log", action="store_true", help="print the solver log")
     p.set_defaults(func=run)
@@ -71,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
             granularity=args.granularity,
             solver=args.solver,
             time_limit=args.time_limit,
+            mip_gap=args.mip_gap,
         )
     except DataError as exc:  # name the file the rows belong to
         raise DataError(exc.problems, source=str(path)) from None
@@ -83,8 +90,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {out}")
     else:
         print(res.table.to_string(index=False))
-    print(
-        f"status {res.status}; spent {res.spent:,.0f} of {res.budget:,.0f} yuan; value "
-        f"{res.objective:,.0f} yuan; shadow price {res.shadow_price:,.0f} per 10,000 yuan"
-    )
+    print(res.summary())
     return 0

@@ -9,6 +9,8 @@
 - :func:`consistency` — self-reported vs third-party figures with a tolerance;
 - :func:`bunching` — values piling up just above a scoring threshold (thresholds from a
   scheme with :func:`scheme_thresholds`);
+- :func:`bid_screens` — bid-rigging screens per tender (CV, relative distance,
+  skewness, kurtosis);
 - :func:`screen` — all checks on one year, combined into a unit data-quality score.
 
 Examples
@@ -31,6 +33,7 @@ from kmmodel.monitoring.benford import (
 )
 from kmmodel.monitoring.bunching import BunchingResult, bunching, completion
 from kmmodel.monitoring.charts import benford_chart, progress_chart, status_chart
+from kmmodel.monitoring.collusion import SCREENS, bid_screens
 from kmmodel.monitoring.consistency import ConsistencyResult, consistency
 from kmmodel.monitoring.digits import DigitResult, digit_preference, last_digits
 from kmmodel.monitoring.feed import FEED_COLUMNS, feed_problems, validate_feed, with_increments
@@ -58,11 +61,13 @@ __all__ = [
     "OutlierResult",
     "ProgressResult",
     "ScreenConfig",
+    "SCREENS",
     "ScreenResult",
     "Thresholds",
     "benford",
     "benford_by",
     "benford_chart",
+    "bid_screens",
     "bunching",
     "completion",
     "consistency",
