@@ -55,7 +55,7 @@ _FUNCTIONS = {
     "load_scheme": "kmmodel.scheme",
     "score": "kmmodel.examples",  # scoring.score with the example units' groups as default
     "compare": "kmmodel.scoring",
-    "diagnose": "kmmodel.diagnostics",
+    "diagnose": "kmmodel.examples",  # diagnostics.diagnose with the example units' groups
 }
 
 __all__ = [

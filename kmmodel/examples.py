@@ -46,6 +46,7 @@ from kmmodel.scoring import score as _engine_score
 __all__ = [
     "correction_inputs",
     "data_dir",
+    "diagnose",
     "ranking_units",
     "scheme",
     "scheme_names",
@@ -185,6 +186,20 @@ def score(
     if units is None:
         units = ranking_units(scheme, observations, source)
     return _engine_score(scheme, observations, units=units, missing=missing, source=source)
+
+
+def diagnose(scheme, observations: pd.DataFrame, units: pd.DataFrame | None = None, **kwargs):
+    """``km.diagnose``: :func:`kmmodel.diagnostics.diagnose` with the example units as default.
+
+    ``units`` is resolved as in :func:`score` (the shipped ranking groups when every unit
+    observed is an example unit), so ``rank`` rules and ranks agree with ``km.score``;
+    every other keyword goes to :func:`kmmodel.diagnostics.diagnose`.
+    """
+    from kmmodel.diagnostics import diagnose as _diagnose
+
+    if units is None and hasattr(scheme, "spec"):  # a non-scheme is named by diagnose itself
+        units = ranking_units(scheme, observations, kwargs.get("source", "observations"))
+    return _diagnose(scheme, observations, units=units, **kwargs)
 
 
 def correction_inputs(year: int = 2025, scheme_name: str = "kunming_2025") -> dict:

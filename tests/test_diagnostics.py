@@ -232,7 +232,7 @@ def test_bod_bounds_must_admit_nominal_weights():
 
 @pytest.fixture(scope="module")
 def shipped():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     o = km.datasets.load("observations_2025")
     return s, o, km.diagnose(s, o)
 
@@ -289,7 +289,9 @@ def test_remove_one_stacked_equals_one_engine_run_per_variant(shipped):
             else list(s.indicators.query("dimension == @removed and kind == 'score'")["id"])
         )
         W[cols] = 0.0
-        r = score_achievement(s, o, weights=W).table.set_index("unit")["rank"]
+        r = score_achievement(s, o, weights=W, units=km.examples.units()).table.set_index("unit")[
+            "rank"
+        ]
         got = long_[long_["removed"] == removed].set_index("unit")["new_rank"]
         assert got.reindex(r.index).tolist() == r.tolist(), removed
         assert (rank0.reindex(got.index) - got).tolist() == long_[long_["removed"] == removed][
@@ -299,7 +301,9 @@ def test_remove_one_stacked_equals_one_engine_run_per_variant(shipped):
 
 def test_mixed_aggregation_weakest_link_for_one_dimension(shipped):
     s, o, _ = shipped
-    res, cmp = km.diagnostics.mixed_aggregation(s, o, {"common": "weakest_link"})
+    res, cmp = km.diagnostics.mixed_aggregation(
+        s, o, {"common": "weakest_link"}, units=km.examples.units()
+    )
     base = km.score(s, o)
     A = base.achievement()
     common = list(s.indicators.query("dimension == 'common' and kind == 'score'")["id"])
@@ -416,7 +420,7 @@ def test_not_a_scheme():
 
 
 def test_bad_arguments_listed_together():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     o = km.datasets.load("observations_2025")
     with pytest.raises(km.DataError) as e:
         km.diagnose(s, o, threshold=0, bounds={"key": (0.5, 0.6), "zzz": (0, 1)}, outliers="x")
@@ -426,7 +430,7 @@ def test_bad_arguments_listed_together():
 
 
 def test_bad_observations_are_reported_by_the_engine():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     o = km.datasets.load("observations_2025").copy()
     o["value"] = o["value"].astype(object)
     o.loc[0, "indicator"] = "no_such"
@@ -483,7 +487,7 @@ def test_lazy_import():
 
 
 def test_three_units_are_diagnosed_with_the_caveat_in_words():
-    s = km.scheme.shipped("kunming_2025")
+    s = km.examples.scheme("kunming_2025")
     o = km.datasets.load("observations_2025")
     d = km.diagnose(s, o[o["unit"].isin(["wuhua", "panlong", "guandu"])])
     assert "no inferential weight" in d.notes[0] and "no inferential weight" in d.verdict()

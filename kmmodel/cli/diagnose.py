@@ -78,7 +78,7 @@ def _check_output(target: str | None) -> Path | None:
 def run(args: argparse.Namespace) -> int:
     from kmmodel.cli.score import read_observations
     from kmmodel.datasets import to_csv_bytes
-    from kmmodel.diagnostics import diagnose
+    from kmmodel.examples import diagnose  # the example units rank in their groups
     from kmmodel.report.atomic import atomic_write_bytes
     from kmmodel.scheme import load_scheme
 

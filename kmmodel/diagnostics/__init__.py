@@ -24,8 +24,8 @@ mixed aggregation            :mod:`~kmmodel.diagnostics.mixing`
 Examples
 --------
 >>> import kmmodel as km
->>> d = km.diagnose(km.scheme.shipped("kunming_2025"), km.datasets.load("observations_2025"))
->>> d.n_units, len(d.table) == len(km.scheme.shipped("kunming_2025").weights())
+>>> d = km.diagnose(km.examples.scheme("kunming_2025"), km.datasets.load("observations_2025"))
+>>> d.n_units, len(d.table) == len(km.examples.scheme("kunming_2025").weights())
 (18, True)
 >>> bool((d.tables["bod"]["bod_total"] >= d.tables["bod"]["nominal_total"] - 1e-9).all())
 True

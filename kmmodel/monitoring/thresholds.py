@@ -55,20 +55,9 @@ def scheme_thresholds(scheme) -> pd.DataFrame:
     """
     rows = []
     for ind in scheme.spec.indicators:
-        rule, target, lower = ind.rule, ind.target, ind.direction == "lower"
-        kind = rule.type
-        # (kind of threshold, value [indicator unit], completion [ratio] or None)
-        found: list[tuple[str, float, float | None]] = []
-        if kind == "ratio" and target:
-            for name, r in (("floor", rule.floor), ("full", rule.cap)):
-                if r > 0:
-                    found.append((name, target / r if lower else target * r, 1 / r if lower else r))
-        elif kind == "linear" and target is not None:
-            found = [("floor", rule.floor, None), ("full", target, 1.0)]
-        elif kind == "steps":
-            found = [("step", t, None) for t, _ in rule.steps]
-        elif kind == "pass_fail" and target is not None:
-            found = [("pass", target, 1.0)]
+        target, kind = ind.target, ind.rule.type
+        # (kind of threshold, value [indicator unit], completion [ratio] or None): the rule's own
+        found = ind.rule.thresholds(ind)
         for name, value, completion in found:
             if completion is None:
                 completion = value / target if target else np.nan

@@ -20,6 +20,10 @@ column     meaning
             ``deduction per=1 cap=5``, ``rank best=1 worst=0.4``,
             ``formula clip(value/target,0,1)``, ``veto action=cap_grade``,
             ``bonus per=0.5``. Empty: ``ratio`` when a target is given.
+值域        plausible observed values ``LOW~HIGH`` [indicator unit] (optional: ``0~1``,
+            ``-1~`` for no upper bound); ``score`` refuses values outside
+缺失        the indicator's own missing-observation policy (optional: ``zero``,
+            ``rescale``, ``error``)
 =========  ====================================================================
 
 An optional sheet ``方案`` holds key/value rows: ``id``, ``name``, ``total``, ``year``,
@@ -31,16 +35,16 @@ Every problem is reported with its Excel row (``Excel row 7``).
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
 
 from kmmodel.errors import Problems, SchemeError
+from kmmodel.scheme.rules import rule_kind
 
 __all__ = ["COLUMNS", "parse_rule", "read_excel", "write_excel"]
 
 COLUMNS = ("一级指标", "二级指标", "三级指标", "分值", "评分标准", "目标值")
-OPTIONAL = ("指标编号", "单位", "方向", "规则")
+OPTIONAL = ("指标编号", "单位", "方向", "规则", "值域", "缺失")
 _REQUIRED = ("一级指标", "三级指标", "分值")
 _DIRECTIONS = {
     "正向": "higher",
@@ -61,64 +65,59 @@ def _num(text: str):
 def parse_rule(text: str) -> dict:
     """Parse a compact rule cell (``"ratio floor=0.5"``) into a rule mapping.
 
+    The text form belongs to the rule type (``from_text`` of its class in
+    :mod:`kmmodel.scheme.rules`); an unknown type is read as ``key=value`` pairs so
+    that validation names it.
+
     Raises
     ------
     ValueError
-        Text that is not ``type [key=value ...]`` (or the steps / grade forms).
+        Text that is not ``type [key=value ...]`` (or the type's own form).
     """
+    from kmmodel.scheme.rules import RULE_TYPES
+    from kmmodel.scheme.rules.base import parse_pairs
+
     text = (text or "").strip()
     if not text:
         raise ValueError("empty rule")
     rtype, _, rest = text.partition(" ")
-    rest = rest.strip()
-    if rtype == "formula":
-        m = re.match(r"^(.*?)(?:\s+floor=([-\d.eE+]+))?$", rest)
-        out = {"type": "formula", "expr": m.group(1).strip()}
-        if m.group(2):
-            out["floor"] = float(m.group(2))
-        return out
-    if rtype == "steps":
-        steps = []
-        for tok in rest.split():
-            a, sep, b = tok.partition(":")
-            if not sep:
-                raise ValueError(f"steps need threshold:share pairs, got {tok!r}")
-            steps.append([float(a), float(b)])
-        return {"type": "steps", "steps": steps}
-    if rtype == "grade":
-        levels = {}
-        for tok in rest.split():
-            k, sep, v = tok.partition("=")
-            if not sep:
-                raise ValueError(f"grade levels need LETTER=share, got {tok!r}")
-            levels[k] = float(v)
-        return {"type": "grade", "levels": levels}
-    out: dict = {"type": rtype}
-    for tok in rest.split():
-        k, sep, v = tok.partition("=")
-        if not sep or not k:
-            raise ValueError(f"expected key=value, got {tok!r}")
-        out[k] = _num(v)
-    return out
+    cls = RULE_TYPES.get(rtype)
+    return cls.from_text(rest.strip()) if cls is not None else parse_pairs(rtype, rest)
 
 
-def format_rule(rule: dict) -> str:
-    """Inverse of :func:`parse_rule`."""
-    t = rule["type"]
-    if t == "formula":
-        return f"formula {rule['expr']}" + (
-            f" floor={rule['floor']:g}" if rule.get("floor") is not None else ""
-        )
-    if t == "steps":
-        return "steps " + " ".join(f"{a:g}:{b:g}" for a, b in rule["steps"])
-    if t == "grade":
-        return "grade " + " ".join(f"{k}={v:g}" for k, v in rule["levels"].items())
-    parts = [t] + [
-        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-        for k, v in rule.items()
-        if k != "type" and v is not None
-    ]
-    return " ".join(parts)
+def format_rule(rule) -> str:
+    """Inverse of :func:`parse_rule`: a rule mapping (or rule) as its 规则 cell text."""
+    from kmmodel.scheme.rules import RuleBase, rule_class
+
+    if isinstance(rule, RuleBase):
+        rule = rule.model_dump(mode="python")
+    return rule_class(rule["type"]).format_text(rule)
+
+
+def _domain_and_missing(ind: dict, domain: str, missing: str, loc: str, probs) -> None:
+    """The optional 值域 (``LOW~HIGH``) and 缺失 cells into ``ind``."""
+    if domain:
+        lo, sep, hi = domain.replace("～", "~").partition("~")
+        try:
+            if not sep:
+                raise ValueError
+            ind["domain"] = [float(x) if x.strip() else None for x in (lo, hi)]
+        except ValueError:
+            probs.add(
+                f"值域 must be LOW~HIGH (e.g. 0~1, or -1~ with no upper bound), got {domain!r}", loc
+            )
+    if missing in ("zero", "rescale", "error"):
+        ind["missing"] = missing
+    elif missing:
+        probs.add(f"缺失 must be zero, rescale or error (or empty), got {missing!r}", loc)
+
+
+def _format_domain(domain) -> str:
+    if domain is None:
+        return ""
+    from kmmodel.scheme.rules.base import num_text
+
+    return "~".join("" if x is None else num_text(x) for x in domain)
 
 
 def _cell(v) -> str:
@@ -300,7 +299,7 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
             }
             dims[current_dim] = dict(d)
             dims[current_dim]["_sum"] = 0.0
-        if rule["type"] not in ("veto", "bonus", "penalty"):
+        if rule_kind(rule["type"]) == "score":
             dims[current_dim]["_sum"] += pts
         iid = get(r, "指标编号") or f"i{len(indicators) + 1:02d}"
         ind = {
@@ -316,6 +315,7 @@ def read_excel(path: str | Path) -> tuple[dict, dict[str, str]]:
         }
         if target is not None:
             ind["target"] = target
+        _domain_and_missing(ind, get(r, "值域"), get(r, "缺失"), loc, probs)
         indicators.append(ind)
         where[iid] = f"{loc} (indicator {iid})"
     wb.close()
@@ -365,6 +365,8 @@ def write_excel(scheme, path: str | Path) -> Path:
                 ind.unit,
                 "正向" if ind.direction == "higher" else "逆向",
                 format_rule(rule),
+                _format_domain(ind.domain),
+                ind.missing or "",
             ]
         )
         last = d

@@ -30,6 +30,7 @@ import copy
 from collections.abc import Callable
 
 from kmmodel.errors import SchemeError
+from kmmodel.scheme.rules import rule_class, rule_kind
 
 __all__ = [
     "chain",
@@ -75,7 +76,7 @@ def _scale_dimension(data: dict, dim: str, new_points: float, scheme, keep: str 
     scored = [
         i
         for i in data["indicators"]
-        if i["dimension"] == dim and i["rule"]["type"] not in ("veto", "bonus", "penalty")
+        if i["dimension"] == dim and rule_kind(i["rule"]["type"]) == "score"
     ]
     fixed = sum(i["points"] for i in scored if i["id"] == keep)
     free = [i for i in scored if i["id"] != keep]
@@ -89,8 +90,7 @@ def _scale_dimension(data: dict, dim: str, new_points: float, scheme, keep: str 
         )
     for i in free:
         i["points"] = i["points"] * want / old if old > 0 else 0.0
-        if i["rule"]["type"] == "deduction" and i["rule"].get("cap") is not None:
-            i["rule"]["cap"] = min(i["rule"]["cap"], i["points"])
+        i["rule"] = rule_class(i["rule"]["type"]).with_points(i["rule"], i["points"])
     _dim(data, dim, scheme)["points"] = new_points
 
 

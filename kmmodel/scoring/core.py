@@ -20,7 +20,38 @@ OBSERVATIONS = Table(
     key=("unit", "indicator"),
 )
 OBSERVATION_COLUMNS = OBSERVATIONS.required
-_COUNT_RULES = ("deduction", "veto", "bonus", "penalty")
+
+
+def _check_domains(scheme, vals: np.ndarray, ii: np.ndarray, probs: Problems) -> None:
+    """Observations outside their rule's domain or the indicator's declared ``domain``.
+
+    One pass per indicator (tens), vectorised over its rows; one problem per kind of
+    violation, listing every row.
+    """
+    bad_rows: dict[str, list[np.ndarray]] = {}
+    for k, ind in enumerate(scheme.spec.indicators):
+        rows = np.flatnonzero(ii == k)
+        if not len(rows):
+            continue
+        v = vals[rows]
+        bad = ind.rule.invalid_values(v)
+        if bad.any():
+            bad_rows.setdefault(ind.rule.value_message, []).append(rows[bad])
+        if ind.domain is not None:
+            lo, hi = ind.domain
+            with np.errstate(invalid="ignore"):
+                out = (v < (-np.inf if lo is None else lo)) | (v > (np.inf if hi is None else hi))
+            out &= ~bad & np.isfinite(v)
+            if out.any():
+                span = f"[{'' if lo is None else f'{lo:g}'}, {'' if hi is None else f'{hi:g}'}]"
+                probs.add(
+                    f"values of indicator {ind.id!r} must lie in its declared domain {span} "
+                    f"[{ind.unit or 'indicator unit'}]; outside in {rows_phrase(rows[out])}, "
+                    f"got {v[out][:3].tolist()}",
+                    "column value",
+                )
+    for message, parts in bad_rows.items():
+        probs.add(message.format(rows=rows_phrase(np.sort(np.concatenate(parts)))), "column value")
 
 
 def _prepare(scheme, observations, units, source) -> tuple:
@@ -69,11 +100,11 @@ def _prepare(scheme, observations, units, source) -> tuple:
         vals = np.array(num.to_numpy(dtype=float, na_value=np.nan), dtype=float, copy=True)
         not_num = np.array((num.isna() & raw.notna()).to_numpy(), dtype=bool, copy=True)
         if not_num.any():
-            grade_map = {}
-            for k, ind in enumerate(scheme.spec.indicators):
-                if ind.rule.type == "grade":
-                    for pos, letter in enumerate(ind.rule.levels):
-                        grade_map[(k, letter)] = pos + 1.0
+            grade_map = {
+                (k, text): code
+                for k, ind in enumerate(scheme.spec.indicators)
+                for text, code in ind.rule.value_codes().items()
+            }
             rows = np.flatnonzero(not_num)
             txt = raw.iloc[rows].astype(str).str.strip().to_numpy()
             codes = np.array([grade_map.get((ii[r], t), np.nan) for r, t in zip(rows, txt)])
@@ -96,30 +127,8 @@ def _prepare(scheme, observations, units, source) -> tuple:
     inf_v = np.isinf(vals)
     if inf_v.any():
         probs.add(f"infinite value in {rows_phrase(np.flatnonzero(inf_v))}", "column value")
-    # per-rule value domains
-    types = np.array([i.rule.type for i in scheme.spec.indicators] + ["?"])
-    nonneg = np.isin(types, _COUNT_RULES + ("ratio",))[ii]
-    is_grade = (types == "grade")[ii]
-    neg = nonneg & (vals < 0)
-    if neg.any():
-        probs.add(
-            f"counts and ratio-rule values must be >= 0; negative in {rows_phrase(np.flatnonzero(neg))}",
-            "column value",
-        )
-    g_rows = is_grade & ~np.isnan(vals)
-    if g_rows.any():
-        n_lv = np.array(
-            [len(i.rule.levels) if i.rule.type == "grade" else 0 for i in scheme.spec.indicators]
-            + [0]
-        )[ii]
-        with np.errstate(invalid="ignore"):
-            badg = g_rows & ((np.fmod(vals, 1) != 0) | (vals < 1) | (vals > n_lv))
-        if badg.any():
-            probs.add(
-                f"grade values must be a declared letter or its position 1..n in "
-                f"{rows_phrase(np.flatnonzero(badg))}",
-                "column value",
-            )
+    # value domains of the rules and the indicators
+    _check_domains(scheme, vals, ii, probs)
     # units and ranking groups
     if units is not None:
         if "unit" not in units.columns or scheme.spec.rank_by not in units.columns:
@@ -175,16 +184,18 @@ def score(
         Long table with columns ``unit``, ``indicator``, ``value`` [indicator unit].
         One row per (unit, indicator); a missing row is a missing observation.
         ``grade`` indicators accept the grade letter or its 1-based position; veto,
-        deduction, bonus and penalty indicators take counts (a missing row = 0).
-        Row order does not matter.
+        deduction, bonus and penalty indicators take counts (rules with ``counts``: a
+        missing row = 0 incidents, whatever the missing policy, unless a scored count
+        indicator declares its own ``missing``). Values outside an indicator's declared
+        ``domain`` are refused. Row order does not matter.
     units : DataFrame, optional
         ``unit`` and the scheme's ``rank_by`` column (ranking group). Default: one
         group for all units. (``km.score``, the examples layer's
         :func:`kmmodel.examples.score`, fills in the shipped ``units`` data set when
         every unit is an example unit.)
     missing : {"zero", "rescale", "error"}, optional
-        Override the scheme's missing-observation policy: ``zero`` gives a missing
-        indicator no points; ``rescale`` leaves it out and rescales its dimension
+        Override the scheme's missing-observation policy (an indicator that declares
+        its own ``missing`` keeps it): ``zero`` gives a missing indicator no points; ``rescale`` leaves it out and rescales its dimension
         over the indicators observed (a dimension with none observed scores 0);
         ``error`` raises listing every gap.
     source : str
@@ -200,7 +211,9 @@ def score(
     DataError
         Every problem in the observations at once: missing columns, unknown unit or
         indicator ids, non-numeric or empty values, negative counts, undeclared grade
-        letters, duplicate (unit, indicator) rows, and gaps under the ``error`` policy.
+        letters, values outside a declared domain, duplicate (unit, indicator) rows,
+        gaps under the ``error`` policy, and formulas that are not finite at an
+        observed value.
 
     Notes
     -----
@@ -218,15 +231,21 @@ def score(
     types = np.array([i.rule.type for i in inds])
     kind = np.array([i.kind for i in inds])
     scored = kind == "score"
+    gap, pol = _gaps(inds, V, policy)
+    # count rules: a missing row is 0 incidents (unless the indicator declares a policy)
+    Vc = np.where(np.isnan(V) & (pol == "count")[None, :], 0.0, V)
 
     # achievement of scored indicators, rule type by rule type
     A = np.full((n_u, n_i), np.nan)
     for t in pd.unique(types[scored]):
         cols = np.flatnonzero(scored & (types == t))
-        A[:, cols] = achievement_block(t, V[:, cols], [inds[c] for c in cols], groups)
-    gap = np.isnan(V) & scored[None, :]
-    if policy == "error" and gap.any():
-        u, c = np.nonzero(gap)
+        try:
+            A[:, cols] = achievement_block(t, Vc[:, cols], [inds[c] for c in cols], groups)
+        except DataError as exc:
+            raise DataError(exc.problems, source=source) from None
+    err = gap & (pol == "error")[None, :]
+    if err.any():
+        u, c = np.nonzero(err)
         pairs = [f"{unit_ids[a]}/{inds[b].id}" for a, b in zip(u[:20], c[:20])]
         more = f" and {len(u) - 20} more" if len(u) > 20 else ""
         raise DataError(
@@ -234,9 +253,24 @@ def score(
             source=source,
         )
     A_sc = A.copy()
-    if policy == "zero":
-        A_sc[gap] = 0.0
+    A_sc[gap & (pol == "zero")[None, :]] = 0.0
     return _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy)
+
+
+def _gaps(inds, V: np.ndarray, policy: str) -> tuple[np.ndarray, np.ndarray]:
+    """Missing scored observations and the missing policy of each indicator.
+
+    Returns ``(gap, pol)``: ``gap`` (units × indicators) marks missing observations of
+    scored indicators that a policy applies to; ``pol`` gives each indicator's policy:
+    its own ``missing`` when declared, ``"count"`` for count rules (a missing row is 0
+    incidents, never a gap), otherwise the scheme's (or the caller's) ``policy``.
+    """
+    pol = np.array(
+        [i.missing or ("count" if i.rule.counts else policy) for i in inds], dtype=object
+    )
+    scored = np.array([i.kind == "score" for i in inds])
+    gap = np.isnan(V) & (scored & (pol != "count"))[None, :]
+    return gap, pol
 
 
 def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreResult:
@@ -249,18 +283,73 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
     """
     spec = scheme.spec
     inds = spec.indicators
-    n_u, n_i = V.shape
     kind = np.array([i.kind for i in inds])
-    maxpts = np.array([i.points for i in inds], dtype=float)
-    scored = kind == "score"
-
-    # dimensions
     dim_ids = [d.id for d in spec.dimensions]
-    dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
     ind_dim = np.array([dim_ids.index(i.dimension) for i in inds])
-    D = np.zeros((n_u, len(dim_ids)))
-    dropped = np.zeros((n_u, len(dim_ids)), bool)  # all weights 0 (per-unit weights only)
-    for k in range(len(dim_ids)):  # a handful of dimensions
+    D, dropped = _dimension_points(spec, A_sc, W, kind, ind_dim)
+    vcols = np.flatnonzero(kind == "veto")
+    veto_hit, vaction, disq = _vetoes(inds, V, vcols, ind_dim, D, dropped)
+    acols = np.flatnonzero(kind == "adjustment")
+    adj = (
+        adjustment_block(V[:, acols], [inds[c] for c in acols])
+        if len(acols)
+        else np.zeros((V.shape[0], 0))
+    )
+    total, bonus = _total(spec, D, dropped, adj, disq)
+    gidx, rank = _grades_and_ranks(spec, total, groups, veto_hit, vcols, disq)
+    names = [g.name for g in spec.grades]
+    table = pd.DataFrame(
+        {
+            "unit": unit_ids,
+            "group": groups,
+            "total": total,
+            "grade": np.array(names, dtype=object)[gidx],
+            "rank": rank,
+            "vetoed": veto_hit.any(axis=1),
+        }
+    )
+    for k, d in enumerate(dim_ids):
+        table[d] = D[:, k]
+    table["bonus"] = bonus
+    vnames = np.array([inds[c].id for c in vcols], dtype=object)
+    veto_txt = np.full(len(unit_ids), "", dtype=object)
+    for j, name in enumerate(vnames):  # loop over veto rules, vectorised over units
+        veto_txt = veto_txt + np.where(veto_hit[:, j], ";" + name, "")
+    table["veto"] = pd.Series(veto_txt, dtype=object).str.removeprefix(";").to_numpy()
+    table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
+    points = _points_frame(inds, dim_ids, unit_ids, V, A_sc, W, adj, acols, gap, policy)
+    vu, vc = np.nonzero(veto_hit)
+    vetoes = pd.DataFrame(
+        {
+            "unit": unit_ids[vu],
+            "indicator": vnames[vc] if len(vcols) else np.array([], dtype=object),
+            "name": [inds[vcols[c]].name for c in vc],
+            "action": vaction[vc] if len(vcols) else np.array([], dtype=object),
+            "value": V[vu, vcols[vc]] if len(vcols) else np.array([], dtype=float),
+        }
+    )
+    scored = kind == "score"
+    ach = pd.DataFrame(
+        A_sc[:, scored],
+        index=pd.Index(unit_ids, name="unit"),
+        columns=pd.Index([i.id for i, s in zip(inds, scored) if s], name="indicator"),
+    )
+    return ScoreResult(
+        scheme=scheme, table=table, points=points, vetoes=vetoes, missing=policy, _achievement=ach
+    )
+
+
+def _dimension_points(spec, A_sc, W, kind, ind_dim) -> tuple[np.ndarray, np.ndarray]:
+    """Points of each dimension [points] (units x dimensions) and the dimensions left out
+    because a unit's weights in them are all 0 (per-unit weights only)."""
+    inds = spec.indicators
+    n_u = A_sc.shape[0]
+    scored = kind == "score"
+    maxpts = np.array([i.points for i in inds], dtype=float)
+    dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
+    D = np.zeros((n_u, len(dim_pts)))
+    dropped = np.zeros((n_u, len(dim_pts)), bool)
+    for k in range(len(dim_pts)):  # a handful of dimensions
         cols = np.flatnonzero(scored & (ind_dim == k))
         if len(cols) and dim_pts[k] > 0:
             w_k = maxpts[cols] if W is None else W[:, cols]
@@ -268,43 +357,51 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
             D[:, k] = np.nan_to_num(share, nan=0.0) * dim_pts[k]
             if W is not None:
                 dropped[:, k] = W[:, cols].sum(axis=1) <= 0
+    return D, dropped
 
-    # vetoes
-    vcols = np.flatnonzero(kind == "veto")
+
+def _vetoes(inds, V, vcols, ind_dim, D, dropped) -> tuple:
+    """Triggered vetoes (units x veto indicators), their actions and disqualified units.
+
+    ``zero_dimension`` vetoes set their dimension's points in ``D`` to 0 (in place).
+    """
     veto_hit = (
         veto_block(V[:, vcols], [inds[c] for c in vcols])
         if len(vcols)
-        else np.zeros((n_u, 0), bool)
+        else np.zeros((V.shape[0], 0), bool)
     )
     vaction = np.array([inds[c].rule.action for c in vcols])
     for j, c in enumerate(vcols):
         if vaction[j] == "zero_dimension":
             D[veto_hit[:, j], ind_dim[c]] = 0.0
             dropped[veto_hit[:, j], ind_dim[c]] = False  # a vetoed dimension counts as 0
-    vetoed = veto_hit.any(axis=1)
     disq = (veto_hit & (vaction == "disqualify")[None, :]).any(axis=1)
+    return veto_hit, vaction, disq
 
-    # total
+
+def _total(spec, D, dropped, adj, disq) -> tuple[np.ndarray, np.ndarray]:
+    """Total [points] within [0, scheme total] after bonus/penalty items and
+    disqualifications, and the net bonus [points]."""
+    dim_pts = np.array([d.points for d in spec.dimensions], dtype=float)
     dshare = np.where(dim_pts > 0, D / np.where(dim_pts > 0, dim_pts, 1.0), np.nan)
     dshare = np.where(dropped, np.nan, dshare)
     tshare = aggregate(dshare[:, dim_pts > 0], dim_pts[dim_pts > 0], spec.aggregation.dimensions)
     total = np.nan_to_num(tshare, nan=0.0) * spec.total
-    acols = np.flatnonzero(kind == "adjustment")
-    adj = (
-        adjustment_block(V[:, acols], [inds[c] for c in acols])
-        if len(acols)
-        else np.zeros((n_u, 0))
-    )
     bonus = adj.sum(axis=1)
     total = np.clip(total + bonus, 0.0, spec.total)
     total = np.where(disq, 0.0, total)
     total = np.round(total, 10)  # stable ties and grade boundaries against float noise
+    return total, bonus
 
-    # grades, ranks
+
+def _grades_and_ranks(spec, total, groups, veto_hit, vcols, disq) -> tuple:
+    """Grade index (0 = best band) after veto caps and the excellent-share cap, and the
+    rank within each group (1 = best)."""
+    inds = spec.indicators
     names = [g.name for g in spec.grades]
     mins = np.array([g.min for g in spec.grades], dtype=float)
     gidx = (total[:, None] < mins[None, :] - 1e-9).sum(axis=1)  # bands best first
-    cap_idx = np.zeros(n_u, int)
+    cap_idx = np.zeros(len(total), int)
     for j, c in enumerate(vcols):
         cg = inds[c].rule.cap_grade
         ci = names.index(cg) if cg is not None else 1
@@ -323,46 +420,33 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
         size = pd.Series(groups).map(pd.Series(groups).value_counts()).to_numpy()
         allowed = np.floor(spec.excellent_share_cap * size + 1e-9)
         gidx = np.where(top & (order_in_top > allowed), 1, gidx)
+    return gidx, rank
 
-    table = pd.DataFrame(
-        {
-            "unit": unit_ids,
-            "group": groups,
-            "total": total,
-            "grade": np.array(names, dtype=object)[gidx],
-            "rank": rank,
-            "vetoed": vetoed,
-        }
-    )
-    for k, d in enumerate(dim_ids):
-        table[d] = D[:, k]
-    table["bonus"] = bonus
-    vnames = np.array([inds[c].id for c in vcols], dtype=object)
-    veto_txt = np.full(n_u, "", dtype=object)
-    for j, name in enumerate(vnames):  # loop over veto rules, vectorised over units
-        veto_txt = veto_txt + np.where(veto_hit[:, j], ";" + name, "")
-    table["veto"] = pd.Series(veto_txt, dtype=object).str.removeprefix(";").to_numpy()
-    table = table.sort_values(["group", "rank", "unit"], kind="stable").reset_index(drop=True)
 
-    # long points table
+def _points_frame(inds, dim_ids, unit_ids, V, A_sc, W, adj, acols, gap, policy) -> pd.DataFrame:
+    """The long points table, with categorical id columns (codes, not 2 million strings)."""
+    n_u, n_i = V.shape
+    kind = np.array([i.kind for i in inds])
+    scored = kind == "score"
+    maxpts = np.array([i.points for i in inds], dtype=float)
     Wp = np.broadcast_to(maxpts, (n_u, n_i)) if W is None else W
     P = np.where(scored[None, :], np.nan_to_num(A_sc, nan=0.0) * Wp, 0.0)
     P[:, acols] = adj + 0.0  # no negative zeros
     mx = np.where(scored[None, :], Wp, 0.0).ravel()
-    # long table: categorical id columns (codes, not 2 million strings)
     ind_ids = [i.id for i in inds]
     ucodes = np.repeat(np.arange(n_u), n_i)
     icodes = np.tile(np.arange(n_i), n_u)
     dim_codes = np.array([dim_ids.index(i.dimension) for i in inds])
     status_names = ["ok", "missing", "excluded"]
-    st_code = np.where(gap, 2 if policy == "rescale" else 1, 0)
+    pol = _gaps(inds, V, policy)[1]
+    st_code = np.where(gap, np.where(pol == "rescale", 2, 1)[None, :], 0)
     kind_names = ["score", "veto", "adjustment"]
     kind_code = np.array([kind_names.index(k) for k in kind])
 
     def cat(codes, names):
         return pd.Categorical.from_codes(codes, categories=pd.Index(names, dtype=object))
 
-    points = pd.DataFrame(
+    return pd.DataFrame(
         {
             "unit": cat(ucodes, unit_ids),
             "indicator": cat(icodes, ind_ids),
@@ -374,24 +458,6 @@ def _assemble(scheme, unit_ids, groups, V, A_sc, gap, policy, W=None) -> ScoreRe
             "status": cat(st_code.ravel(), status_names),
             "kind": cat(kind_code[icodes], kind_names),
         }
-    )
-    vu, vc = np.nonzero(veto_hit)
-    vetoes = pd.DataFrame(
-        {
-            "unit": unit_ids[vu],
-            "indicator": vnames[vc] if len(vcols) else np.array([], dtype=object),
-            "name": [inds[vcols[c]].name for c in vc],
-            "action": vaction[vc] if len(vcols) else np.array([], dtype=object),
-            "value": V[vu, vcols[vc]] if len(vcols) else np.array([], dtype=float),
-        }
-    )
-    ach = pd.DataFrame(
-        A_sc[:, scored],
-        index=pd.Index(unit_ids, name="unit"),
-        columns=pd.Index([i.id for i, s in zip(inds, scored) if s], name="indicator"),
-    )
-    return ScoreResult(
-        scheme=scheme, table=table, points=points, vetoes=vetoes, missing=policy, _achievement=ach
     )
 
 
@@ -499,7 +565,7 @@ def score_achievement(
     pts = base.points
     n_u, n_i = len(unit_ids), len(inds)
     V = pts["value"].to_numpy(dtype=float).reshape(n_u, n_i)
-    gap = np.isnan(V) & scored[None, :]
+    gap = _gaps(inds, V, base.missing)[0]
     groups = base.table.set_index("unit")["group"].reindex(unit_ids).to_numpy(dtype=str)
     A_sc = np.full((n_u, n_i), np.nan)
     A_sc[:, scored] = base._achievement.to_numpy(dtype=float)

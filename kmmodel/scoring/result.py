@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from kmmodel.errors import DataError
@@ -109,10 +108,7 @@ class ScoreResult:
                 "points": -lost if lost else 0.0,
                 "max_points": 0.0,
                 "lost": lost,
-                "reason": (
-                    f"一票否决 veto: {v.value:g} incident(s) ≥ threshold {ind.rule.threshold:g}; "
-                    f"grade capped at {cap}" + (f"; {what}" if what else "")
-                ),
+                "reason": ind.rule.veto_reason(v.value, cap, what),
             }
             out = out[~((out["indicator"] == v.indicator) & (out["lost"] == 0))]
             out = pd.concat([out, pd.DataFrame([rows_extra])], ignore_index=True)
@@ -172,57 +168,10 @@ def _note(ind: str, lost: float, reason: str) -> dict:
     }
 
 
-def _fmt(x: float, unit: str) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    if unit in ("share", "ratio"):
-        return f"{100 * x:.1f}%"
-    return f"{x:,.4g}" + (f" {unit}" if unit else "")
-
-
 def _reason(ind, r) -> str:
-    """Human-readable reason for one indicator's points."""
-    rule = ind.rule
-    u = ind.unit
-    v, pts, mx = r.value, r.points, r.max_points
+    """Human-readable reason for one indicator's points (the rule type words it)."""
     if r.status == "missing":
         return "no observation: 0 points (missing policy 'zero')"
     if r.status == "excluded":
         return "no observation: left out, dimension rescaled (missing policy 'rescale')"
-    tail = f" -> {pts:.2f} of {mx:g} points"
-    t = rule.type
-    better = "higher" if ind.direction == "higher" else "lower"
-    if t == "ratio":
-        ratio = (
-            (v / ind.target) if ind.direction == "higher" else (ind.target / v if v > 0 else np.inf)
-        )
-        return (
-            f"completion {100 * ratio:.1f}% ({_fmt(v, u)} vs target {_fmt(ind.target, u)}, "
-            f"{better} is better; full at {100 * rule.cap:g}%, none below {100 * rule.floor:g}%){tail}"
-        )
-    if t == "linear":
-        return (
-            f"{_fmt(v, u)} between floor {_fmt(rule.floor, u)} (0) and target "
-            f"{_fmt(ind.target, u)} (full), {better} is better{tail}"
-        )
-    if t == "pass_fail":
-        return f"{_fmt(v, u)} vs target {_fmt(ind.target, u)} ({better} is better): {'met' if pts > 0 else 'not met'}{tail}"
-    if t == "steps":
-        return f"{_fmt(v, u)} on steps {[(a, b) for a, b in rule.steps]} ({better} is better){tail}"
-    if t == "rank":
-        return f"rank-based within the group ({_fmt(v, u)}, {better} is better){tail}"
-    if t == "deduction":
-        return f"{v:g} incident(s) × {rule.per:g} points off (cap {rule.cap or ind.points:g}){tail}"
-    if t == "grade":
-        levels = list(rule.levels)
-        k = int(v) - 1
-        return f"grade {levels[k] if 0 <= k < len(levels) else v} of {'/'.join(levels)}{tail}"
-    if t == "formula":
-        return f"formula {rule.expr!r} at value {_fmt(v, u)}{tail}"
-    if t == "veto":
-        return f"veto not triggered ({0 if math.isnan(v) else v:g} incidents)"
-    if t == "bonus":
-        return f"bonus {rule.per:g} × {0 if math.isnan(v) else v:g}, capped at {ind.points:g}: +{pts:.2f}"
-    if t == "penalty":
-        return f"penalty {rule.per:g} × {0 if math.isnan(v) else v:g}, capped at {ind.points:g}: {pts:.2f}"
-    return tail  # pragma: no cover
+    return ind.rule.reason(ind, r.value, r.points, r.max_points)

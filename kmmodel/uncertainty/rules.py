@@ -11,7 +11,9 @@ target alternatives (every target easier or harder by a factor) into a grid the
 uncertainty analysis draws from as two discrete factors, ``targets`` and ``rule
 parameters``, each with its own Sobol index.
 
-How a multiplier ``f`` acts on each parameter (:data:`RULE_PARAMETERS`):
+How a multiplier ``f`` acts on each parameter of the built-in rule types (each rule
+class declares its ``parameters`` and moves them in ``perturbed``; :data:`RULE_PARAMETERS`
+lists them for every registered type):
 
 =============  ==============  ==============================================================
 rule           parameter       perturbed value
@@ -48,6 +50,7 @@ import pandas as pd
 
 from kmmodel.errors import DataError, Problems
 from kmmodel.rng import SeedLike, as_generator
+from kmmodel.scheme.rules import parameters_by_type
 
 __all__ = [
     "RULE_PARAMETERS",
@@ -59,15 +62,9 @@ __all__ = [
     "scheme_alternatives",
 ]
 
-RULE_PARAMETERS = {
-    "ratio": ("floor", "cap"),
-    "linear": ("floor",),
-    "formula": ("floor",),
-    "steps": ("thresholds",),
-    "rank": ("worst",),
-    "deduction": ("per",),
-}
-"""Rule parameters perturbed, by rule type."""
+RULE_PARAMETERS = parameters_by_type
+"""Rule parameters perturbed, by rule type (a live view of the rule registry: each rule
+class declares its ``parameters`` and how a multiplier moves them, ``perturbed``)."""
 
 
 def rule_parameters(scheme) -> pd.DataFrame:
@@ -84,8 +81,8 @@ def rule_parameters(scheme) -> pd.DataFrame:
         if ind.kind != "score":
             continue
         rule = ind.rule
-        for p in RULE_PARAMETERS.get(rule.type, ()):
-            value = rule.steps[0][0] if p == "thresholds" else getattr(rule, p)
+        for p in rule.parameters:
+            value = rule.parameter_value(p)
             if value is None:
                 continue
             rows.append(
@@ -95,29 +92,10 @@ def rule_parameters(scheme) -> pd.DataFrame:
 
 
 def _new_params(ind, factors: Mapping[str, float]) -> dict:
-    """Rule parameters of ``ind`` with each ``factors[parameter]`` applied."""
-    rule = ind.rule
-    out = {}
+    """Rule parameters of ``ind`` with each ``factors[parameter]`` applied (the rule's own
+    :meth:`~kmmodel.scheme.rules.RuleBase.perturbed`)."""
     f = {p: float(v) for p, v in factors.items() if float(v) != 1.0}  # 1: exactly nominal
-    if rule.type == "ratio":
-        cap = rule.cap * f.get("cap", 1.0)
-        if "cap" in f:
-            out["cap"] = cap
-        if "floor" in f or rule.floor > cap:
-            out["floor"] = min(rule.floor * f.get("floor", 1.0), cap)
-    elif rule.type in ("linear", "formula") and "floor" in f and rule.floor is not None:
-        t = ind.target
-        if t is not None and np.isfinite(t):
-            out["floor"] = t - (t - rule.floor) * f["floor"]
-        else:
-            out["floor"] = rule.floor * f["floor"]
-    elif rule.type == "steps" and "thresholds" in f:
-        out["steps"] = [[th * f["thresholds"], sh] for th, sh in rule.steps]
-    elif rule.type == "rank" and "worst" in f:
-        out["worst"] = float(np.clip(rule.worst * f["worst"], 0.0, rule.best))
-    elif rule.type == "deduction" and "per" in f:
-        out["per"] = rule.per * f["per"]
-    return out
+    return ind.rule.perturbed(ind, f)
 
 
 def perturb_rules(scheme, factors: Mapping | float):
