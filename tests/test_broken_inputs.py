@@ -597,3 +597,23 @@ def test_formula_errors_are_scheme_errors():
     from kmmodel.expr import ExprError
 
     assert issubclass(ExprError, SchemeError) and issubclass(ExprError, ValueError)
+
+
+# ---------------------------------------------------------------- plausible values
+@pytest.mark.parametrize(
+    ("indicator", "value"),
+    [
+        ("rural_income_growth", -1.5),  # a fall of 150%
+        ("civilisation_creation", -5.0),
+        ("hotline_days", -2.0),
+    ],
+)
+def test_shipped_kunming_scheme_refuses_values_outside_declared_domains(indicator, value):
+    scheme = km.examples.scheme("kunming_2025")
+    obs = km.datasets.load("observations_2025").copy()
+    km.score(scheme, obs)  # the shipped observations lie inside every declared domain
+    obs["value"] = obs["value"].astype(object)
+    obs.loc[obs["indicator"] == indicator, "value"] = value
+    with pytest.raises(DataError) as exc:
+        km.score(scheme, obs)
+    assert indicator in str(exc.value) and "declared domain" in str(exc.value)

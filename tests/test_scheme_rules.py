@@ -399,11 +399,13 @@ def test_values_outside_a_declared_domain_are_refused():
 def test_domain_and_missing_travel_through_excel(tmp_path):
     raw = read_yaml(KUNMING)
     by_id = {i["id"]: i for i in raw["indicators"]}
-    by_id["industrial_va_growth"]["domain"] = [-1, None]
+    by_id["industrial_va_growth"]["domain"] = [-1, 0.5]
     by_id["audit_findings"]["missing"] = "zero"
+    del by_id["budget_execution_rate"]["domain"]
     s = from_dict(raw)
     back = km.load_scheme(write_excel(s, tmp_path / "k.xlsx"))
-    assert back.indicator("industrial_va_growth").domain == (-1.0, None)
+    assert back.indicator("industrial_va_growth").domain == (-1.0, 0.5)
+    assert back.indicator("hotline_days").domain == (0.0, None)
     assert back.indicator("audit_findings").missing == "zero"
     assert back.indicator("budget_execution_rate").domain is None
     shipped = km.load_scheme(km.paths.data_dir() / "schemes" / "mof_project_evaluation.xlsx")
