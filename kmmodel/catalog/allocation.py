@@ -33,6 +33,16 @@ from kmmodel.allocation.inputs import BIDS, ITEMS, check_agencies, check_bids, c
 from kmmodel.catalog._dataset import Dataset
 from kmmodel.errors import Problems
 
+AGENCY_COLUMNS = {
+    "agency": "string",
+    "name_zh": "string",
+    "kind": "string",
+    "qualifications": "string",
+    "capacity_pm": "float64",
+    "ties": "string",
+}
+"""Columns of an agencies file (the shipped pool and the tender's larger pool)."""
+
 SEED_ITEMS = 20250401
 SEED_HITECH = 20250402
 SEED_AGENCIES = 20250403
@@ -269,14 +279,7 @@ DATASETS = [
         file="agencies.csv",
         provenance="synthetic",
         description="Fictional third-party evaluation agencies: qualifications, capacity, ties",
-        columns={
-            "agency": "string",
-            "name_zh": "string",
-            "kind": "string",
-            "qualifications": "string",
-            "capacity_pm": "float64",
-            "ties": "string",
-        },
+        columns=AGENCY_COLUMNS,
         generator=make_agencies,
         check=_check_agencies,
         nullable=("ties",),

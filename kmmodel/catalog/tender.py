@@ -34,7 +34,7 @@ import pandas as pd
 from kmmodel.allocation.inputs import check_agencies
 from kmmodel.allocation.tender import check_tender_bids
 from kmmodel.catalog._dataset import Dataset
-from kmmodel.catalog.allocation import make_agencies, make_evaluation_items
+from kmmodel.catalog.allocation import AGENCY_COLUMNS, make_agencies, make_evaluation_items
 from kmmodel.errors import Problems, rows_phrase
 
 SEED_TENDER_AGENCIES = 20250410
@@ -187,14 +187,7 @@ DATASETS = [
         file="tender_agencies.csv",
         provenance="synthetic",
         description="Bidder pool of the evaluation tender: the six fictional agencies and four more",
-        columns={
-            "agency": "string",
-            "name_zh": "string",
-            "kind": "string",
-            "qualifications": "string",
-            "capacity_pm": "float64",
-            "ties": "string",
-        },
+        columns=AGENCY_COLUMNS,
         generator=make_tender_agencies,
         check=_check_agencies,
         nullable=("ties",),
