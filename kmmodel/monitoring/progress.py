@@ -257,8 +257,6 @@ def progress(
     .. [1] Hyndman, R. J. and Athanasopoulos, G. (2021). *Forecasting: Principles and
        Practice*, 3rd ed., section 5.5 (random walk with drift prediction intervals).
     """
-    from scipy import stats
-
     thresholds = thresholds or Thresholds()
     probs = Problems(source=source)
     if not (isinstance(month, (int, np.integer)) and 1 <= month <= 12):
@@ -268,26 +266,7 @@ def progress(
     probs.raise_if_any(DataError)
     month = int(month)
 
-    invalid = pd.DataFrame(columns=[*KEYS, "reason"])
-    if strict:
-        feed = validate_feed(feed, source=source)
-    else:
-        found = feed_problems(feed)
-        if (found["row"] < 0).any():
-            feed = validate_feed(feed, source=source)  # missing columns: cannot go on
-        if len(found):
-            bad_rows = found["row"].to_numpy()
-            bad_keys = feed.iloc[bad_rows][["unit", "indicator", "year"]].astype(str)
-            bad_keys = bad_keys.assign(reason=found["problem"].to_numpy())
-            bad_keys = bad_keys.drop_duplicates(["unit", "indicator", "year"])
-            y = pd.to_numeric(bad_keys["year"], errors="coerce")
-            invalid = bad_keys[y == year].assign(year=year)
-            k = feed[["unit", "indicator", "year"]].astype(str).reset_index(drop=True)
-            hit = k.merge(bad_keys[["unit", "indicator", "year"]], how="left", indicator=True)
-            drop = (hit["_merge"] == "both").to_numpy()
-            feed = validate_feed(feed[~drop], source=source)
-        else:
-            feed = validate_feed(feed, source=source)
+    feed, invalid = _usable_feed(feed, year, strict, source)
 
     years = feed["year"].to_numpy()
     cur = subset(feed, years == year)
@@ -295,77 +274,52 @@ def progress(
         raise DataError(f"no rows for year {year}", source=source)
     hist = subset(feed, years < year)
 
-    if isinstance(profile, str) and profile == "seasonal":
-        prof = seasonal_profile(hist)
-        method = "seasonal"
-    elif isinstance(profile, str) and profile == "linear":
-        prof = linear_profile(cur["indicator"].unique())
-        method = "linear"
-    elif isinstance(profile, pd.DataFrame):
-        prof = _check_profile(profile)
-        method = "given"
-    else:
-        raise DataError(
-            f"profile must be 'seasonal', 'linear' or a DataFrame, got {profile!r}",
-            source="argument profile",
-        )
-    missing_ind = sorted(set(cur["indicator"].unique()) - set(prof["indicator"].unique()))
-    if missing_ind:
-        raise DataError(
-            f"no expected-progress profile for indicator(s) {missing_ind}"
-            + (
-                "; the seasonal profile needs at least 2 complete earlier years in the feed "
-                "(or use profile='linear')"
-                if method == "seasonal"
-                else ""
-            ),
-            source="profile",
-        )
+    prof, method = _expected_profile(profile, hist, cur)
     p_m = prof[prof["month"] == month].set_index("indicator")["expected"]
 
     inc = with_increments(subset(cur, cur["month"].to_numpy() <= month))
     now = inc[inc["month"].to_numpy() == month]
-    have = now.set_index(["unit", "indicator"]).index
-    all_series = cur.drop_duplicates(["unit", "indicator"]).set_index(["unit", "indicator"]).index
-    lacking = all_series.difference(have)
-    if len(lacking):
-        invalid = pd.concat(
-            [
-                invalid,
-                pd.DataFrame(
-                    {
-                        "unit": lacking.get_level_values(0).astype(str),
-                        "indicator": lacking.get_level_values(1).astype(str),
-                        "year": year,
-                        "reason": f"no actual reported for month {month}",
-                    }
-                ),
-            ],
-            ignore_index=True,
-        )
+    invalid = _add_lacking(invalid, cur, now, year, month)
 
     t = now.set_index(["unit", "indicator"])
     expected = p_m.reindex(t.index.get_level_values("indicator")).to_numpy()
     share = (t["actual"] / t["target"]).to_numpy()
     gap = share - expected
     proj = t["actual"].to_numpy() / expected
-    q_lo, q_hi = (1 - level) / 2, (1 + level) / 2
 
-    if method == "linear" or hist.empty:
-        g = inc.groupby(["unit", "indicator"], observed=True)["increment"]
-        sd = g.std(ddof=1).reindex(t.index).to_numpy()
-        half = stats.norm.ppf(q_hi) * sd * np.sqrt(12 - month)
-        lo, hi = proj - half, proj + half
-        interval_note = "random-walk interval from the unit's own monthly amounts"
-    else:
-        err = _projection_errors(hist, prof, month)
-        qs = err.groupby("indicator", observed=True)["log_error"].quantile([q_lo, q_hi]).unstack()
-        qs = qs.reindex(t.index.get_level_values("indicator"))
-        lo = proj * np.exp(qs[q_lo].to_numpy())
-        hi = proj * np.exp(qs[q_hi].to_numpy())
-        interval_note = "interval from earlier years' projection errors"
+    lo, hi, interval_note = _interval(method, hist, inc, prof, t, month, proj, level)
     lo = np.maximum(lo, t["actual"].to_numpy())  # the year-end is at least what is done
 
+    table = _status_table(
+        t, year, month, expected, share, gap, proj, lo, hi, level, thresholds, interval_note
+    )
+    if len(invalid):
+        extra = pd.DataFrame(
+            {
+                "unit": invalid["unit"].astype("string").to_numpy(),
+                "indicator": invalid["indicator"].astype("string").to_numpy(),
+                "year": year,
+                "month": month,
+                "status": "invalid",
+                "severity": np.inf,
+                "reason": ("data problem: " + invalid["reason"].astype(str)).to_numpy(),
+            }
+        )
+        table = pd.concat([table, extra.astype({"unit": "string", "indicator": "string"})])
+    order = table["status"].map(STATUS_ORDER).to_numpy()
+    table = table.assign(_o=order).sort_values(
+        ["_o", "severity", "unit", "indicator"], ascending=[True, False, True, True], kind="stable"
+    )
+    table = table.drop(columns="_o").reset_index(drop=True)
+    return ProgressResult(year, month, table, prof, method, level, thresholds)
+
+
+def _status_table(t, year, month, expected, share, gap, proj, lo, hi, level, thresholds, note):
+    """One row per assessed series: progress, projection, status and the reason in words.
+
+    The status rules are those of :func:`progress` (Notes); ``note`` says how the
+    projection interval was made.
+    """
     tgt = t["target"].to_numpy()
     shortfall = 1 - proj / tgt
     best_shortfall = 1 - hi / tgt
@@ -426,27 +380,109 @@ def progress(
         + " of target ("
         + f"{level:.0%} "
         + np.where(np.isfinite(hi), pct(lo / tgt) + "-" + pct(hi / tgt), "interval n/a")
-        + f"; {interval_note})"
+        + f"; {note})"
     )
-    if len(invalid):
-        extra = pd.DataFrame(
-            {
-                "unit": invalid["unit"].astype("string").to_numpy(),
-                "indicator": invalid["indicator"].astype("string").to_numpy(),
-                "year": year,
-                "month": month,
-                "status": "invalid",
-                "severity": np.inf,
-                "reason": ("data problem: " + invalid["reason"].astype(str)).to_numpy(),
-            }
+    return table
+
+
+def _usable_feed(feed: pd.DataFrame, year: int, strict: bool, source: str):
+    """The validated feed and the series of ``year`` left out for problems (not strict)."""
+    invalid = pd.DataFrame(columns=[*KEYS, "reason"])
+    if strict:
+        feed = validate_feed(feed, source=source)
+    else:
+        found = feed_problems(feed)
+        if (found["row"] < 0).any():
+            feed = validate_feed(feed, source=source)  # missing columns: cannot go on
+        if len(found):
+            bad_rows = found["row"].to_numpy()
+            bad_keys = feed.iloc[bad_rows][["unit", "indicator", "year"]].astype(str)
+            bad_keys = bad_keys.assign(reason=found["problem"].to_numpy())
+            bad_keys = bad_keys.drop_duplicates(["unit", "indicator", "year"])
+            y = pd.to_numeric(bad_keys["year"], errors="coerce")
+            invalid = bad_keys[y == year].assign(year=year)
+            k = feed[["unit", "indicator", "year"]].astype(str).reset_index(drop=True)
+            hit = k.merge(bad_keys[["unit", "indicator", "year"]], how="left", indicator=True)
+            drop = (hit["_merge"] == "both").to_numpy()
+            feed = validate_feed(feed[~drop], source=source)
+        else:
+            feed = validate_feed(feed, source=source)
+    return feed, invalid
+
+
+def _expected_profile(profile, hist: pd.DataFrame, cur: pd.DataFrame):
+    """(profile table, method name) for ``profile``; every current indicator needs one."""
+    if isinstance(profile, str) and profile == "seasonal":
+        prof = seasonal_profile(hist)
+        method = "seasonal"
+    elif isinstance(profile, str) and profile == "linear":
+        prof = linear_profile(cur["indicator"].unique())
+        method = "linear"
+    elif isinstance(profile, pd.DataFrame):
+        prof = _check_profile(profile)
+        method = "given"
+    else:
+        raise DataError(
+            f"profile must be 'seasonal', 'linear' or a DataFrame, got {profile!r}",
+            source="argument profile",
         )
-        table = pd.concat([table, extra.astype({"unit": "string", "indicator": "string"})])
-    order = table["status"].map(STATUS_ORDER).to_numpy()
-    table = table.assign(_o=order).sort_values(
-        ["_o", "severity", "unit", "indicator"], ascending=[True, False, True, True], kind="stable"
-    )
-    table = table.drop(columns="_o").reset_index(drop=True)
-    return ProgressResult(year, month, table, prof, method, level, thresholds)
+    missing_ind = sorted(set(cur["indicator"].unique()) - set(prof["indicator"].unique()))
+    if missing_ind:
+        raise DataError(
+            f"no expected-progress profile for indicator(s) {missing_ind}"
+            + (
+                "; the seasonal profile needs at least 2 complete earlier years in the feed "
+                "(or use profile='linear')"
+                if method == "seasonal"
+                else ""
+            ),
+            source="profile",
+        )
+    return prof, method
+
+
+def _add_lacking(invalid, cur: pd.DataFrame, now: pd.DataFrame, year: int, month: int):
+    """``invalid`` plus the current series with no actual reported for ``month``."""
+    have = now.set_index(["unit", "indicator"]).index
+    all_series = cur.drop_duplicates(["unit", "indicator"]).set_index(["unit", "indicator"]).index
+    lacking = all_series.difference(have)
+    if len(lacking):
+        invalid = pd.concat(
+            [
+                invalid,
+                pd.DataFrame(
+                    {
+                        "unit": lacking.get_level_values(0).astype(str),
+                        "indicator": lacking.get_level_values(1).astype(str),
+                        "year": year,
+                        "reason": f"no actual reported for month {month}",
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    return invalid
+
+
+def _interval(method, hist, inc, prof, t, month: int, proj, level: float):
+    """Projection interval (low, high [yuan]) and the sentence saying how it was made."""
+    from scipy import stats
+
+    q_lo, q_hi = (1 - level) / 2, (1 + level) / 2
+    if method == "linear" or hist.empty:
+        g = inc.groupby(["unit", "indicator"], observed=True)["increment"]
+        sd = g.std(ddof=1).reindex(t.index).to_numpy()
+        half = stats.norm.ppf(q_hi) * sd * np.sqrt(12 - month)
+        lo, hi = proj - half, proj + half
+        interval_note = "random-walk interval from the unit's own monthly amounts"
+    else:
+        err = _projection_errors(hist, prof, month)
+        qs = err.groupby("indicator", observed=True)["log_error"].quantile([q_lo, q_hi]).unstack()
+        qs = qs.reindex(t.index.get_level_values("indicator"))
+        lo = proj * np.exp(qs[q_lo].to_numpy())
+        hi = proj * np.exp(qs[q_hi].to_numpy())
+        interval_note = "interval from earlier years' projection errors"
+    return lo, hi, interval_note
 
 
 def _check_profile(profile: pd.DataFrame) -> pd.DataFrame:
