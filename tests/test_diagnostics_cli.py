@@ -41,8 +41,8 @@ def test_diagnose_csv_has_bom_and_the_indicator_table(tmp_path):
     "extra, message",
     [
         (["--threshold", "1.5", "--bounds", "2"], "2 problems found"),
-        (["-o", "out.txt"], "must end in .csv or .xlsx"),
-        (["-o", str(data_dir() / "diag.csv")], "never go into data/"),
+        (["-o", "out.txt"], "unsupported output type"),
+        (["-o", str(data_dir() / "diag.csv")], "data/ holds inputs only"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, extra, message):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 COMMAND = "diagnose"
 HELP = (
@@ -52,37 +51,14 @@ def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
-def _check_output(target: str | None) -> Path | None:
-    from kmmodel.errors import DataError
-
-    if not target:
-        return None
-    out = Path(target)
-    if out.suffix.lower() not in (".csv", ".xlsx"):
-        raise DataError(f"output must end in .csv or .xlsx, got {out.name!r}", source=str(out))
-    from kmmodel.paths import data_dir
-
-    try:
-        out.resolve().relative_to(data_dir().resolve())
-    except ValueError:
-        pass
-    else:
-        raise DataError(
-            "outputs never go into data/ (inputs only); write to reports/", source=str(out)
-        )
-    if out.is_dir():
-        raise DataError("output is a folder; give a file name", source=str(out))
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
+    from kmmodel import io as kio
+    from kmmodel.cli._inputs import check_outputs, write_outputs
     from kmmodel.cli.score import read_observations
-    from kmmodel.datasets import to_csv_bytes
     from kmmodel.examples import diagnose  # the example units rank in their groups
-    from kmmodel.report.atomic import atomic_write_bytes
     from kmmodel.scheme import load_scheme
 
-    out = _check_output(args.output)  # before any work: a bad path fails fast
+    out = check_outputs({"-o": args.output}).get("-o")  # before any work, as every command
     scheme = load_scheme(args.scheme, year=args.year)
     obs, source = read_observations(args.observations)
     previous = read_observations(args.previous)[0] if args.previous else None
@@ -117,11 +93,10 @@ def run(args: argparse.Namespace) -> int:
     print(d.verdict())
     for note in d.notes:
         print(f"note: {note}")
-    if out is not None:
+    if out is not None and out.suffix.lower() == ".xlsx":
         out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix.lower() == ".xlsx":
-            d.to_excel(out)
-        else:
-            atomic_write_bytes(out, b"\xef\xbb\xbf" + to_csv_bytes(d.table))
+        d.to_excel(out)  # one sheet per table
         print(f"wrote {out}")
+    elif out is not None:
+        write_outputs({out: kio.csv_bytes(d.table, bom=True)})
     return 0
